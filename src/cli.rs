@@ -1,0 +1,73 @@
+//! The command line: clap types (`Cli`, `CliCommand`), and the headless commands
+//! (`fingerprint`, `forget`, and later `host`/`join`). Event lines go to stdout, logs to stderr.
+
+pub mod args;
+
+pub use args::{Cli, CliCommand};
+
+use crate::trust::{KnownHosts, data_dir, load_or_create_identity};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const CONNECTION: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const TRUST: u8 = 3;
+    pub const REGISTRATION: u8 = 4;
+}
+
+/// Sets up tracing to stderr, filtered by `RUST_LOG` (default: warnings).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Runs a parsed command line to completion.
+pub fn run(cli: Cli) -> ExitCode {
+    let Some(dir) = data_dir(cli.data_dir.clone()) else {
+        eprintln!("! no data directory: pass --data-dir DIR");
+        return ExitCode::from(exit::USAGE);
+    };
+    match cli.command {
+        CliCommand::Fingerprint => fingerprint(dir),
+        CliCommand::Forget { host } => forget(dir, &host),
+    }
+}
+
+fn fingerprint(dir: PathBuf) -> ExitCode {
+    match load_or_create_identity(&dir) {
+        Ok((id, _)) => {
+            println!("fingerprint: {}", id.fingerprint());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("! {e}");
+            ExitCode::from(exit::CONNECTION)
+        }
+    }
+}
+
+fn forget(dir: PathBuf, host: &str) -> ExitCode {
+    let kh = KnownHosts::new(&dir);
+    match kh.forget(host.trim()) {
+        Ok(true) => {
+            println!("* forgot {host}");
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            println!("* {host} was not known");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("! {e}");
+            ExitCode::from(exit::CONNECTION)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Every way a session can fail, each with words a user understands.
+
+use crate::crypto::noise::NoiseError;
+use crate::crypto::{Fingerprint, HostIdentity};
+use crate::protocol::DecodeError;
+use std::time::Duration;
+
+/// Why a handshake or an established session failed. Every failure closes the link.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    #[error("the secure handshake did not finish within {after:?}")]
+    Timeout { after: Duration },
+    #[error(
+        "the host could not prove it holds its certificate's private key: someone may be impersonating it"
+    )]
+    TlsSignature,
+    #[error("secure connection (TLS) failed: {0}")]
+    Tls(String),
+    #[error("WebSocket error: {0}")]
+    WebSocket(String),
+    #[error("the encryption handshake failed (the connection may have been tampered with): {0}")]
+    Noise(String),
+    #[error(
+        "version mismatch: the other side speaks protocol version {theirs}, this app speaks {ours}; update the older one"
+    )]
+    Version { ours: u16, theirs: u16 },
+    #[error("received a malformed packet: {0}")]
+    Decode(#[from] DecodeError),
+    #[error("packet of {len} bytes is over the {max}-byte limit")]
+    Oversize { len: usize, max: usize },
+    #[error("the other side sent something unexpected: {0}")]
+    Protocol(String),
+    #[error("the connection was closed")]
+    Closed,
+    #[error("first contact with {host}: its fingerprint is {}", identity.fingerprint)]
+    NeedsTrust {
+        host: String,
+        identity: HostIdentity,
+    },
+    #[error(
+        "HOST IDENTITY CHANGED for {host}: it was {old}, now it is {new}. This may be an attack. If the host really reset its keys, run `severus forget {host}` and connect again"
+    )]
+    IdentityChanged {
+        host: String,
+        old: Fingerprint,
+        new: Fingerprint,
+    },
+    #[error("trust store: {0}")]
+    Verifier(String),
+    #[error("network error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<NoiseError> for SessionError {
+    fn from(e: NoiseError) -> Self {
+        match e {
+            NoiseError::Version { ours, theirs } => SessionError::Version { ours, theirs },
+            other => SessionError::Noise(other.to_string()),
+        }
+    }
+}
+
+impl From<tokio_tungstenite::tungstenite::Error> for SessionError {
+    fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
+        use tokio_tungstenite::tungstenite::Error as E;
+        use tokio_tungstenite::tungstenite::error::CapacityError;
+        match e {
+            E::ConnectionClosed | E::AlreadyClosed => SessionError::Closed,
+            E::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+                SessionError::Oversize {
+                    len: size,
+                    max: max_size,
+                }
+            }
+            E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => SessionError::Closed,
+            E::Io(io) => tls_or_io(io),
+            other => SessionError::WebSocket(other.to_string()),
+        }
+    }
+}
+
+/// Maps an I/O error from the TLS layer to what it means for the user.
+pub(crate) fn tls_or_io(e: std::io::Error) -> SessionError {
+    if let Some(tls) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return match tls {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature) => {
+                SessionError::TlsSignature
+            }
+            rustls::Error::PeerMisbehaved(_) | rustls::Error::DecryptError => {
+                SessionError::TlsSignature
+            }
+            other => SessionError::Tls(other.to_string()),
+        };
+    }
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
+            SessionError::Closed
+        }
+        std::io::ErrorKind::InvalidData => SessionError::Tls(e.to_string()),
+        _ => SessionError::Io(e),
+    }
+}

@@ -1,0 +1,116 @@
+//! TLS 1.3 only, ring provider. The host serves its persisted self-signed certificate;
+//! the client checks handshake signatures for real and leaves the pin to the session.
+
+use crate::crypto::Identity;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use std::sync::Arc;
+
+/// Label of the TLS exporter value that binds Noise to this TLS session.
+pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-severus-noise-binding";
+
+/// Server name the client sends; the certificate is pinned, its names are not checked.
+pub const SERVER_NAME: &str = crate::crypto::identity::CERT_NAME;
+
+/// Why TLS could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsSetupError {
+    #[error("TLS key: {0}")]
+    Key(String),
+    #[error("TLS configuration: {0}")]
+    Config(#[from] rustls::Error),
+}
+
+/// The one crypto provider (ring) used everywhere.
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The host's TLS configuration: its certificate, TLS 1.3 only.
+pub fn server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>, TlsSetupError> {
+    let key = rcgen::KeyPair::from_pem(&identity.tls_key_pem)
+        .map_err(|e| TlsSetupError::Key(e.to_string()))?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let cert = CertificateDer::from(identity.tls_cert_der.clone());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)?;
+    Ok(Arc::new(cfg))
+}
+
+/// The client's TLS configuration: TLS 1.3 only, [`PinningVerifier`].
+pub fn client_config() -> Result<Arc<rustls::ClientConfig>, TlsSetupError> {
+    let provider = provider();
+    let cfg = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(PinningVerifier { provider }))
+        .with_no_client_auth();
+    Ok(Arc::new(cfg))
+}
+
+/// Accepts any self-signed certificate for the handshake, because the pin decides
+/// (the session compares the certificate's SHA-256 with known_hosts after Noise message
+/// 2, so a mismatch can show both fingerprints). It DOES check the handshake signatures
+/// with the provider's algorithms: a server replaying a certificate without its private
+/// key fails here. (The original Severus skipped exactly this check.)
+#[derive(Debug)]
+pub struct PinningVerifier {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for PinningVerifier {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if !intermediates.is_empty() {
+            return Err(rustls::Error::General(
+                "unexpected certificate chain".into(),
+            ));
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}

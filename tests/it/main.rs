@@ -1,0 +1,5 @@
+//! Integration tests over real loopback sockets: one binary (every test binary links
+//! the whole app), one module per area.
+
+mod common;
+mod session;
