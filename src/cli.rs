@@ -2,9 +2,14 @@
 //! (`fingerprint`, `forget`, and later `host`/`join`). Event lines go to stdout, logs to stderr.
 
 pub mod args;
+pub mod chat;
+pub mod input;
+pub mod output;
 
 pub use args::{Cli, CliCommand};
+use chat::{ChatLoop, FirstContact};
 
+use crate::service::Command;
 use crate::trust::{KnownHosts, data_dir, load_or_create_identity};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,7 +43,49 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         CliCommand::Fingerprint => fingerprint(dir),
         CliCommand::Forget { host } => forget(dir, &host),
+        CliCommand::Host { bind, port, name } => {
+            let chatting = name.is_some();
+            interactive(
+                dir,
+                FirstContact::Ask,
+                chatting,
+                Command::StartHost { bind, port, name },
+            )
+        }
+        CliCommand::Join { addr, name, trust } => {
+            let fc = if trust {
+                FirstContact::Trust
+            } else {
+                FirstContact::Ask
+            };
+            interactive(dir, fc, true, Command::Connect { target: addr, name })
+        }
     }
+}
+
+/// Starts a runtime and the service, sends the first command, runs the line loop.
+fn interactive(dir: PathBuf, fc: FirstContact, chatting: bool, first: Command) -> ExitCode {
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("! cannot start: {e}");
+            return ExitCode::from(exit::CONNECTION);
+        }
+    };
+    let code = rt.block_on(async move {
+        let (svc, events) = match crate::service::spawn(&dir) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("! {e}");
+                return ExitCode::from(exit::CONNECTION);
+            }
+        };
+        svc.send(first).await;
+        ChatLoop::new(svc, events, fc, chatting).run().await
+    });
+    // Do not wait for the blocking stdin reader thread.
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    code
 }
 
 fn fingerprint(dir: PathBuf) -> ExitCode {

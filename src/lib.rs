@@ -10,8 +10,11 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod client;
 pub mod crypto;
+pub mod host;
 pub mod protocol;
+pub mod service;
 pub mod session;
 pub mod transport;
 pub mod trust;

@@ -1,6 +1,7 @@
 //! The clap definitions of the `severus` command line.
 
 use clap::{Parser, Subcommand};
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// Severus: a self-hosted, private messenger (TLS + Noise, trust on first use).
@@ -17,6 +18,29 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
+    /// Host a room. Prints `listening: IP:PORT` and `fingerprint: FP`.
+    Host {
+        /// Address to listen on.
+        #[arg(long, default_value = "0.0.0.0")]
+        bind: IpAddr,
+        /// TCP port (0 picks a free one).
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Also chat as NAME, reading lines from stdin.
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// Join a host at IP:PORT, [IPv6]:PORT or HOSTNAME:PORT and chat from stdin.
+    Join {
+        /// The host's address.
+        addr: String,
+        /// Your name in the room.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Trust the host on first contact without asking (never a changed one).
+        #[arg(long)]
+        trust: bool,
+    },
     /// Print this installation's fingerprint.
     Fingerprint,
     /// Forget a pinned host (address, endpoint id or ticket).

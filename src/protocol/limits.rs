@@ -46,6 +46,11 @@ pub const RATE_BURST: u32 = 50;
 /// disconnected: the host never buffers without bound.
 pub const OUTBOUND_QUEUE: usize = 256;
 
+/// Kernel send buffer per member socket. Linux autotunes up to megabytes per socket;
+/// 64 KiB (plus the queue above) bounds what a reader that stalls can pin in memory,
+/// and lets the host notice a stalled reader within a few hundred packets.
+pub const SOCKET_SEND_BUFFER: usize = 64 * 1024;
+
 /// Whole handshake (TLS + WebSocket + Noise + version check) must finish within this.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -27,7 +27,7 @@ pub struct Session {
 
 impl Session {
     pub async fn send(&mut self, packet: &Packet) -> Result<(), SessionError> {
-        self.writer.send(packet).await
+        self.writer.send(packet).await.map(|_| ())
     }
 
     pub async fn recv(&mut self) -> Result<Option<Packet>, SessionError> {

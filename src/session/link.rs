@@ -87,9 +87,12 @@ impl SessionReader {
 }
 
 impl SessionWriter {
-    /// Sends one packet; refuses (without sending) one that encodes over the frame cap.
-    pub async fn send(&mut self, packet: &Packet) -> Result<(), SessionError> {
-        self.send_frame(&encode(packet)).await
+    /// Sends one packet and returns its encoded size; refuses (without sending) one
+    /// that encodes over the frame cap.
+    pub async fn send(&mut self, packet: &Packet) -> Result<usize, SessionError> {
+        let frame = encode(packet);
+        self.send_frame(&frame).await?;
+        Ok(frame.len())
     }
 
     /// Encrypts and sends one raw frame (tests use it to send what a bad peer would).

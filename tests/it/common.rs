@@ -38,3 +38,87 @@ pub fn trusting(addr: SocketAddr, host: &Identity) -> MemoryVerifier {
     v.trust(&addr.to_string(), &host.host_identity()).unwrap();
     v
 }
+
+use severus::host::Host;
+use severus::service::{Command, Event, ServiceHandle};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long a test waits for an expected event before failing.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Starts a host on a loopback port.
+pub async fn start_host() -> (Host, SocketAddr, Identity) {
+    let id = Identity::generate().unwrap();
+    let mut host = Host::new(Arc::new(id.clone()));
+    let addr = host
+        .listen_tcp("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    (host, addr, id)
+}
+
+/// A member driven through the service API, with everything it saw.
+pub struct Peer {
+    pub svc: ServiceHandle,
+    ev: mpsc::Receiver<Event>,
+    pub log: Vec<Event>,
+}
+
+impl Peer {
+    /// A fresh identity that trusts `host_id` at `addr`, connected and registered.
+    pub async fn join(addr: SocketAddr, host_id: &Identity, name: &str) -> Peer {
+        let mut p = Peer::new(addr, host_id);
+        p.cmd(Command::Connect {
+            target: addr.to_string(),
+            name: name.into(),
+        })
+        .await;
+        p.until(|e| matches!(e, Event::Connected { .. })).await;
+        p
+    }
+
+    pub fn new(addr: SocketAddr, host_id: &Identity) -> Peer {
+        let (svc, ev) = severus::service::spawn_with(
+            Arc::new(Identity::generate().unwrap()),
+            Arc::new(trusting(addr, host_id)),
+        );
+        Peer {
+            svc,
+            ev,
+            log: vec![],
+        }
+    }
+
+    pub async fn cmd(&self, c: Command) {
+        assert!(self.svc.send(c).await);
+    }
+
+    /// Waits for the first new event matching `pred` (keeping all in the log).
+    pub async fn until(&mut self, pred: impl Fn(&Event) -> bool) -> Event {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ev.recv()).await {
+                Ok(Some(e)) => {
+                    self.log.push(e.clone());
+                    if pred(&e) {
+                        return e;
+                    }
+                }
+                Ok(None) => panic!("service ended; saw {:#?}", self.log),
+                Err(_) => panic!("timed out; saw {:#?}", self.log),
+            }
+        }
+    }
+
+    /// Waits for a lobby or room message with this body.
+    pub async fn message(&mut self, body: &str) -> Event {
+        self.until(|e| matches!(e, Event::Message { body: b, .. } if b == body))
+            .await
+    }
+
+    pub fn saw(&self, pred: impl Fn(&Event) -> bool) -> bool {
+        self.log.iter().any(pred)
+    }
+}

@@ -2,4 +2,5 @@
 //! the whole app), one module per area.
 
 mod common;
+mod host;
 mod session;

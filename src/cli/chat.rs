@@ -1,0 +1,264 @@
+//! The line-mode client used by `severus join` and `severus host --name`: reads stdin
+//! lines into commands and prints events, one line each, until quit or failure.
+
+use super::exit;
+use super::input::{Input, parse};
+use super::output::{escape, line, rooms_line, users_line};
+use crate::client::Event;
+use crate::protocol::{RoomInfo, UserInfo, name_key};
+use crate::service::{Command, ServiceHandle};
+use std::process::ExitCode;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+/// How `severus join` treats a first-contact host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstContact {
+    Ask,
+    Trust,
+}
+
+/// State of one interactive session.
+pub struct ChatLoop {
+    svc: ServiceHandle,
+    events: mpsc::Receiver<Event>,
+    stdin: Lines<BufReader<Stdin>>,
+    first_contact: FirstContact,
+    /// Where plain text goes: a room we are in, or the lobby (None).
+    current: Option<(Uuid, String)>,
+    /// A room we asked to create or join: input waits until it is answered.
+    switching: Option<String>,
+    users: Vec<UserInfo>,
+    rooms: Vec<RoomInfo>,
+    /// stdin is read only once registered, and not after its end.
+    reading: bool,
+    /// Whether a line-mode user is chatting (else a headless host just runs).
+    chatting: bool,
+}
+
+fn out(s: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = writeln!(o, "{s}");
+    let _ = o.flush();
+}
+
+fn err(s: &str) {
+    eprintln!("{s}");
+}
+
+impl ChatLoop {
+    pub fn new(
+        svc: ServiceHandle,
+        events: mpsc::Receiver<Event>,
+        first_contact: FirstContact,
+        chatting: bool,
+    ) -> Self {
+        ChatLoop {
+            svc,
+            events,
+            stdin: BufReader::new(tokio::io::stdin()).lines(),
+            first_contact,
+            current: None,
+            switching: None,
+            users: vec![],
+            rooms: vec![],
+            reading: false,
+            chatting,
+        }
+    }
+
+    /// Runs until the user quits, input ends and drains, or the link fails.
+    pub async fn run(mut self) -> ExitCode {
+        loop {
+            let read_now = self.reading && self.switching.is_none();
+            tokio::select! {
+                // Events first: input never overtakes what the host already said.
+                biased;
+                ev = self.events.recv() => match ev {
+                    None => return ExitCode::from(exit::CONNECTION),
+                    Some(e) => if let Some(code) = self.on_event(e).await { return code },
+                },
+                l = self.stdin.next_line(), if read_now => match l {
+                    Ok(Some(l)) => if let Some(code) = self.on_input(&l).await { return code },
+                    _ => {
+                        self.reading = false;
+                        self.svc.send(Command::Drain).await;
+                    }
+                },
+                _ = shutdown_signal() => return ExitCode::SUCCESS,
+            }
+        }
+    }
+
+    async fn on_event(&mut self, e: Event) -> Option<ExitCode> {
+        match &e {
+            Event::HostingStarted {
+                direct,
+                ticket,
+                fingerprint,
+            } => {
+                if let Some(a) = direct {
+                    out(&format!("listening: {a}"));
+                }
+                out(&format!("fingerprint: {fingerprint}"));
+                if let Some(t) = ticket {
+                    out(&format!("ticket: {t}"));
+                }
+            }
+            Event::HostFailed { reason } => {
+                return fatal(&format!("! could not host: {reason}"), exit::CONNECTION);
+            }
+            Event::Connected { me, host } => {
+                err(&format!("connected to {host} as {}", me.name));
+                self.reading = self.chatting;
+            }
+            Event::NeedsTrust { host, identity } => {
+                let yes = match self.first_contact {
+                    FirstContact::Trust => true,
+                    FirstContact::Ask => {
+                        err(&format!("host fingerprint: {}", identity.fingerprint));
+                        err("Trust this host? [y/N]");
+                        let answer = self
+                            .stdin
+                            .next_line()
+                            .await
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default();
+                        matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
+                    }
+                };
+                if !yes {
+                    return fatal(&format!("! {host} not trusted"), exit::TRUST);
+                }
+                self.svc
+                    .send(Command::Trust {
+                        host: host.clone(),
+                        identity: identity.clone(),
+                    })
+                    .await;
+            }
+            Event::IdentityChanged { host, old, new } => {
+                err(&format!(
+                    "! HOST IDENTITY CHANGED for {host}: this may be an attack"
+                ));
+                err(&format!("!   trusted fingerprint: {old}"));
+                err(&format!("!   presented now:       {new}"));
+                err(&format!(
+                    "! if the host really reset its keys, run: severus forget {host}"
+                ));
+                return Some(ExitCode::from(exit::TRUST));
+            }
+            Event::ConnectFailed { reason } => {
+                return fatal(&format!("! could not connect: {reason}"), exit::CONNECTION);
+            }
+            Event::RegistrationRefused { reason } => {
+                return fatal(
+                    &format!("! registration refused: {}", escape(reason)),
+                    exit::REGISTRATION,
+                );
+            }
+            Event::Users { users } => self.users = users.clone(),
+            Event::Rooms { rooms } => self.rooms = rooms.clone(),
+            Event::RoomJoined { room_id, name, .. } => {
+                if let Some(want) = &self.switching {
+                    if name_key(want) == name_key(name) || *want == room_id.to_string() {
+                        self.current = Some((*room_id, name.clone()));
+                        self.switching = None;
+                    }
+                }
+            }
+            Event::RoomLeft { room_id, .. } => {
+                if self.current.as_ref().is_some_and(|(id, _)| id == room_id) {
+                    self.current = None;
+                }
+            }
+            Event::Failed { .. } if self.switching.is_some() => {
+                self.switching = None;
+            }
+            Event::Drained => return Some(ExitCode::SUCCESS),
+            Event::Disconnected { reason } => {
+                let why = reason.clone().unwrap_or_else(|| "closed".into());
+                return fatal(
+                    &format!("! connection lost: {}", escape(&why)),
+                    exit::CONNECTION,
+                );
+            }
+            _ => {}
+        }
+        if let Some(l) = line(&e) {
+            out(&l);
+        }
+        None
+    }
+
+    async fn on_input(&mut self, l: &str) -> Option<ExitCode> {
+        let cmd = match parse(l) {
+            Input::Empty => return None,
+            Input::Text(text) => Command::Send {
+                room_id: self.current.as_ref().map(|c| c.0),
+                text,
+            },
+            Input::Dm { to, text } => Command::Dm { to, text },
+            Input::Users => {
+                out(&users_line(&self.users));
+                return None;
+            }
+            Input::Rooms => {
+                out(&rooms_line(&self.rooms));
+                return None;
+            }
+            Input::Create(name) => {
+                self.switching = Some(name.clone());
+                Command::CreateRoom { name }
+            }
+            Input::Join(room) => {
+                self.switching = Some(room.clone());
+                Command::JoinRoom { room }
+            }
+            Input::Leave => match self.current.take() {
+                Some((room_id, _)) => Command::LeaveRoom { room_id },
+                None => {
+                    out("! you are in the lobby");
+                    return None;
+                }
+            },
+            Input::Quit => {
+                self.svc.send(Command::Disconnect).await;
+                return Some(ExitCode::SUCCESS);
+            }
+            Input::Bad(msg) => {
+                out(&format!("! {msg}"));
+                return None;
+            }
+        };
+        if !self.svc.send(cmd).await {
+            return Some(ExitCode::from(exit::CONNECTION));
+        }
+        None
+    }
+}
+
+fn fatal(msg: &str, code: u8) -> Option<ExitCode> {
+    out(msg);
+    Some(ExitCode::from(code))
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,87 @@
+//! Parsing one input line: plain text, or a slash command.
+
+/// What one line of input asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Text(String),
+    Dm {
+        to: String,
+        text: String,
+    },
+    Users,
+    Rooms,
+    Create(String),
+    Join(String),
+    Leave,
+    Quit,
+    Empty,
+    /// An unknown or malformed command, with the help text to show.
+    Bad(String),
+}
+
+const HELP: &str =
+    "commands: /dm NAME text, /users, /rooms, /create ROOM, /join ROOM, /leave, /quit";
+
+/// Parses one line (without its newline).
+pub fn parse(line: &str) -> Input {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if line.trim().is_empty() {
+        return Input::Empty;
+    }
+    let Some(cmd) = line.strip_prefix('/') else {
+        return Input::Text(line.to_string());
+    };
+    let (word, rest) = cmd.split_once(char::is_whitespace).unwrap_or((cmd, ""));
+    let rest = rest.trim();
+    let one_arg = |f: fn(String) -> Input| {
+        if rest.is_empty() || rest.contains(char::is_whitespace) {
+            Input::Bad(format!("/{word} takes one name; {HELP}"))
+        } else {
+            f(rest.to_string())
+        }
+    };
+    match word {
+        "dm" => match rest.split_once(char::is_whitespace) {
+            Some((to, text)) if !text.trim().is_empty() => Input::Dm {
+                to: to.to_string(),
+                text: text.trim_start().to_string(),
+            },
+            _ => Input::Bad(format!("usage: /dm NAME text; {HELP}")),
+        },
+        "users" => Input::Users,
+        "rooms" => Input::Rooms,
+        "create" => one_arg(Input::Create),
+        "join" => one_arg(Input::Join),
+        "leave" => Input::Leave,
+        "quit" => Input::Quit,
+        _ => Input::Bad(format!("unknown command /{word}; {HELP}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines() {
+        assert_eq!(parse("hello there"), Input::Text("hello there".into()));
+        assert_eq!(
+            parse("/dm bob hi  you"),
+            Input::Dm {
+                to: "bob".into(),
+                text: "hi  you".into()
+            }
+        );
+        assert!(matches!(parse("/dm bob"), Input::Bad(_)));
+        assert_eq!(parse("/create ops"), Input::Create("ops".into()));
+        assert!(matches!(parse("/create"), Input::Bad(_)));
+        assert!(matches!(parse("/create a b"), Input::Bad(_)));
+        assert_eq!(parse("/join 1234"), Input::Join("1234".into()));
+        assert_eq!(parse("/leave"), Input::Leave);
+        assert_eq!(parse("/users"), Input::Users);
+        assert_eq!(parse("/rooms"), Input::Rooms);
+        assert_eq!(parse("/quit"), Input::Quit);
+        assert_eq!(parse("   "), Input::Empty);
+        assert!(matches!(parse("/nope"), Input::Bad(_)));
+    }
+}

@@ -1,0 +1,134 @@
+//! The CLI's output lines: one event, one line, control characters escaped.
+
+use crate::client::Event;
+use crate::protocol::{RoomInfo, UserInfo};
+
+/// Escapes control characters (`\n`, `\t`, `\u{1b}`, ...) so one event is one line.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push('\\'),
+            c if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn users_line(users: &[UserInfo]) -> String {
+    let names: Vec<String> = users.iter().map(|u| escape(&u.name)).collect();
+    format!("* users: {}", names.join(", "))
+}
+
+pub fn rooms_line(rooms: &[RoomInfo]) -> String {
+    let list: Vec<String> = rooms
+        .iter()
+        .map(|r| format!("{} ({})", escape(&r.name), r.members))
+        .collect();
+    format!("* rooms: {}", list.join(", "))
+}
+
+/// The stdout line for an event, if it has one.
+pub fn line(e: &Event) -> Option<String> {
+    Some(match e {
+        Event::Message {
+            room_name,
+            from,
+            body,
+            ..
+        } => {
+            format!(
+                "[{}] {}: {}",
+                escape(room_name),
+                escape(&from.name),
+                escape(body)
+            )
+        }
+        Event::Dm { from, body, .. } => {
+            format!("[dm from {}] {}", escape(&from.name), escape(body))
+        }
+        Event::DmSent { to, body, .. } => format!("[dm to {}] {}", escape(to), escape(body)),
+        Event::Joined { name, room: None } => format!("* {} joined", escape(name)),
+        Event::Left { name, room: None } => format!("* {} left", escape(name)),
+        Event::Joined {
+            name,
+            room: Some(r),
+        } => format!("* {} joined {}", escape(name), escape(r)),
+        Event::Left {
+            name,
+            room: Some(r),
+        } => format!("* {} left {}", escape(name), escape(r)),
+        Event::System { text } => format!("* {}", escape(text)),
+        Event::Error { message } => format!("! {}", escape(message)),
+        Event::Failed {
+            reason,
+            text: Some(t),
+            ..
+        } => format!("! not delivered ({}): {}", escape(reason), escape(t)),
+        Event::Failed {
+            reason, text: None, ..
+        } => format!("! {}", escape(reason)),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn user(n: &str) -> UserInfo {
+        UserInfo {
+            id: Uuid::new_v4(),
+            name: n.into(),
+        }
+    }
+
+    #[test]
+    fn formats() {
+        let m = Event::Message {
+            id: Uuid::nil(),
+            room_id: None,
+            room_name: "lobby".into(),
+            from: user("alice"),
+            body: "hi\nthere\t\u{1b}[31m".into(),
+            own: false,
+        };
+        assert_eq!(line(&m).unwrap(), "[lobby] alice: hi\\nthere\\t\\u{1b}[31m");
+        assert_eq!(
+            line(&Event::Joined {
+                name: "bob".into(),
+                room: Some("ops".into())
+            })
+            .unwrap(),
+            "* bob joined ops"
+        );
+        assert_eq!(
+            line(&Event::Left {
+                name: "bob".into(),
+                room: None
+            })
+            .unwrap(),
+            "* bob left"
+        );
+        assert_eq!(users_line(&[user("a"), user("b")]), "* users: a, b");
+        let r = |n: &str, m| RoomInfo {
+            id: Uuid::nil(),
+            name: n.into(),
+            members: m,
+        };
+        assert_eq!(
+            rooms_line(&[r("ops", 2), r("dev", 1)]),
+            "* rooms: ops (2), dev (1)"
+        );
+        assert_eq!(escape("a\u{202e}b"), "a\\u{202e}b");
+    }
+}

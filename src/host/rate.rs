@@ -1,0 +1,73 @@
+//! A token bucket: `RATE_PER_SEC` sustained, `RATE_BURST` at once, per member.
+
+use crate::protocol::limits::{RATE_BURST, RATE_PER_SEC};
+use std::time::Instant;
+
+/// Counts what one member may still send right now.
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    tokens: f64,
+    last: Instant,
+    rate: f64,
+    burst: f64,
+}
+
+impl Default for TokenBucket {
+    fn default() -> Self {
+        Self::new(RATE_PER_SEC, RATE_BURST)
+    }
+}
+
+impl TokenBucket {
+    pub fn new(per_sec: u32, burst: u32) -> Self {
+        TokenBucket {
+            tokens: f64::from(burst),
+            last: Instant::now(),
+            rate: f64::from(per_sec),
+            burst: f64::from(burst),
+        }
+    }
+
+    /// Takes one token at time `now`; false when the member is over the limit.
+    pub fn take_at(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn take(&mut self) -> bool {
+        self.take_at(Instant::now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn burst_then_rate() {
+        let mut b = TokenBucket::default();
+        let t0 = Instant::now();
+        for i in 0..RATE_BURST {
+            assert!(b.take_at(t0), "packet {i} of the burst");
+        }
+        assert!(!b.take_at(t0), "one over the burst");
+        // After one second, RATE_PER_SEC more.
+        let t1 = t0 + Duration::from_secs(1);
+        for _ in 0..RATE_PER_SEC {
+            assert!(b.take_at(t1));
+        }
+        assert!(!b.take_at(t1));
+        // Never more than the burst, however long the pause.
+        let t2 = t1 + Duration::from_secs(3600);
+        let n = (0..1000).filter(|_| b.take_at(t2)).count();
+        assert_eq!(n, RATE_BURST as usize);
+    }
+}

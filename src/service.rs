@@ -1,0 +1,10 @@
+//! The service layer: one API for the UI and the CLI. `Command`s in, `Event`s out; the
+//! service owns the host, the link to a host, and every task.
+
+mod command;
+mod connect;
+mod runner;
+
+pub use crate::client::Event;
+pub use command::Command;
+pub use runner::{DRAIN_TIMEOUT, ServiceError, ServiceHandle, spawn, spawn_with};

@@ -1,0 +1,372 @@
+//! The service task: owns the host, the link and the chat state; applies commands,
+//! turns packets into events, pings, reports host stats, and drains before quitting.
+
+use super::command::Command;
+use super::connect::open_link;
+use crate::client::{ChatState, Event};
+use crate::crypto::Identity;
+use crate::host::Host;
+use crate::protocol::Packet;
+use crate::protocol::limits::{MAX_BODY_LEN, PING_INTERVAL};
+use crate::session::{HostVerifier, Link, now_ms};
+use crate::trust::{KeyStoreError, KnownHosts, load_or_create_identity};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+/// How long a drain (end of input) waits for the host's acknowledgements.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    #[error(transparent)]
+    KeyStore(#[from] KeyStoreError),
+}
+
+/// Sends commands to a running service. Dropping every handle stops it.
+#[derive(Clone)]
+pub struct ServiceHandle {
+    tx: mpsc::Sender<Command>,
+    identity: Arc<Identity>,
+}
+
+impl ServiceHandle {
+    /// Queues a command; false if the service has stopped.
+    pub async fn send(&self, cmd: Command) -> bool {
+        self.tx.send(cmd).await.is_ok()
+    }
+
+    /// This installation's identity (for showing its fingerprint).
+    pub fn identity(&self) -> &Arc<Identity> {
+        &self.identity
+    }
+}
+
+/// Starts the service with the identity and known_hosts of `data_dir`.
+pub fn spawn(data_dir: &Path) -> Result<(ServiceHandle, mpsc::Receiver<Event>), ServiceError> {
+    let (identity, _) = load_or_create_identity(data_dir)?;
+    Ok(spawn_with(
+        Arc::new(identity),
+        Arc::new(KnownHosts::new(data_dir)),
+    ))
+}
+
+/// Starts the service with a given identity and verifier (tests use in-memory ones).
+pub fn spawn_with(
+    identity: Arc<Identity>,
+    verifier: Arc<dyn HostVerifier>,
+) -> (ServiceHandle, mpsc::Receiver<Event>) {
+    let (cmd_tx, cmd_rx) = mpsc::channel(64);
+    let (ev_tx, ev_rx) = mpsc::channel(1024);
+    let runner = Runner {
+        identity: identity.clone(),
+        verifier,
+        events: ev_tx,
+        host: None,
+        link: None,
+        chat: ChatState::default(),
+        target: None,
+        host_key: String::new(),
+        drain_until: None,
+    };
+    tokio::spawn(runner.run(cmd_rx));
+    (
+        ServiceHandle {
+            tx: cmd_tx,
+            identity,
+        },
+        ev_rx,
+    )
+}
+
+struct Runner {
+    identity: Arc<Identity>,
+    verifier: Arc<dyn HostVerifier>,
+    events: mpsc::Sender<Event>,
+    host: Option<Host>,
+    link: Option<Link>,
+    chat: ChatState,
+    /// Last connect target and name, to connect again after Trust.
+    target: Option<(String, String)>,
+    /// known_hosts name of the host we are linked to ("local" for our own).
+    host_key: String,
+    /// Set while draining: when to give up waiting.
+    drain_until: Option<tokio::time::Instant>,
+}
+
+async fn next_packet(link: &mut Option<Link>) -> Option<Packet> {
+    match link {
+        Some(l) => l.rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn drain_deadline(until: Option<tokio::time::Instant>) {
+    match until {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Runner {
+    async fn run(mut self, mut cmds: mpsc::Receiver<Command>) {
+        let mut ping = tokio::time::interval(PING_INTERVAL);
+        let mut stats = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                c = cmds.recv() => match c {
+                    Some(c) => self.command(c).await,
+                    None => break,
+                },
+                p = next_packet(&mut self.link) => match p {
+                    Some(p) => self.packet(p).await,
+                    None => self.link_lost().await,
+                },
+                _ = ping.tick() => {
+                    self.send_raw(Packet::Ping { timestamp: now_ms() });
+                }
+                _ = stats.tick(), if self.host.is_some() => {
+                    if let Some(h) = &self.host {
+                        let s = h.stats();
+                        self.emit(Event::Stats(s)).await;
+                    }
+                }
+                _ = drain_deadline(self.drain_until) => {
+                    self.drain_until = None;
+                    for e in self.chat.fail_all("not acknowledged by the host before quitting") {
+                        self.emit(e).await;
+                    }
+                    self.emit(Event::Drained).await;
+                }
+            }
+        }
+        if let Some(h) = self.host.take() {
+            h.shutdown();
+        }
+    }
+
+    async fn emit(&self, e: Event) {
+        let _ = self.events.send(e).await;
+    }
+
+    /// Queues a packet without waiting; false if there is no link or it is congested.
+    fn send_raw(&self, p: Packet) -> bool {
+        self.link.as_ref().is_some_and(|l| l.tx.try_send(p).is_ok())
+    }
+
+    /// Sends a tracked request, or reports it failed with its text.
+    async fn send_request(&mut self, p: Packet) {
+        let id = p.request_id().unwrap_or_default();
+        if !self.send_raw(p) {
+            let reason = if self.link.is_some() {
+                "the connection is congested"
+            } else {
+                "not connected"
+            };
+            if let Some(e) = self.chat.fail(id, reason) {
+                self.emit(e).await;
+            }
+        }
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::StartHost { bind, port, name } => {
+                self.start_host(SocketAddr::new(bind, port), name).await
+            }
+            Command::StopHost => {
+                if let Some(h) = self.host.take() {
+                    h.shutdown();
+                    if self.host_key == "local" {
+                        self.link = None;
+                        self.chat = ChatState::default();
+                    }
+                    self.emit(Event::HostStopped).await;
+                }
+            }
+            Command::Connect { target, name } => self.connect(target, name).await,
+            Command::Trust { host, identity } => match self.verifier.trust(&host, &identity) {
+                Ok(()) => {
+                    if let Some((t, n)) = self.target.clone() {
+                        self.connect(t, n).await;
+                    }
+                }
+                Err(e) => {
+                    self.emit(Event::ConnectFailed {
+                        reason: e.to_string(),
+                    })
+                    .await
+                }
+            },
+            Command::Send { room_id, text } => {
+                if let Some(e) = self.check_body(&text) {
+                    return self.emit(e).await;
+                }
+                let p = self.chat.message(room_id, text);
+                self.send_request(p).await;
+            }
+            Command::Dm { to, text } => {
+                if let Some(e) = self.check_body(&text) {
+                    return self.emit(e).await;
+                }
+                match self.chat.dm(&to, text.clone()) {
+                    Some(p) => self.send_request(p).await,
+                    None => {
+                        let reason = format!("nobody named '{to}' is here");
+                        self.emit(Event::Failed {
+                            id: Uuid::nil(),
+                            reason,
+                            text: Some(text),
+                        })
+                        .await;
+                    }
+                }
+            }
+            Command::CreateRoom { name } => {
+                let p = self.chat.create_room(name);
+                self.send_request(p).await;
+            }
+            Command::JoinRoom { room } => {
+                let p = self.chat.join_room(room);
+                self.send_request(p).await;
+            }
+            Command::LeaveRoom { room_id } => {
+                let p = self.chat.leave_room(room_id);
+                self.send_request(p).await;
+            }
+            Command::Drain => {
+                if self.chat.pending_count() == 0 {
+                    self.emit(Event::Drained).await;
+                } else {
+                    self.drain_until = Some(tokio::time::Instant::now() + DRAIN_TIMEOUT);
+                }
+            }
+            Command::Disconnect => {
+                if self.link.take().is_some() {
+                    for e in self
+                        .chat
+                        .fail_all("disconnected before the host acknowledged it")
+                    {
+                        self.emit(e).await;
+                    }
+                    self.chat.reset_link();
+                    self.emit(Event::Disconnected { reason: None }).await;
+                }
+            }
+        }
+    }
+
+    fn check_body(&self, text: &str) -> Option<Event> {
+        let reason = if text.trim().is_empty() {
+            "empty message".to_string()
+        } else if text.len() > MAX_BODY_LEN {
+            format!(
+                "message is {} bytes, the limit is {MAX_BODY_LEN}",
+                text.len()
+            )
+        } else {
+            return None;
+        };
+        Some(Event::Failed {
+            id: Uuid::nil(),
+            reason,
+            text: Some(text.to_string()),
+        })
+    }
+
+    async fn start_host(&mut self, bind: SocketAddr, name: Option<String>) {
+        if self.host.is_some() {
+            return self
+                .emit(Event::HostFailed {
+                    reason: "already hosting".into(),
+                })
+                .await;
+        }
+        let mut host = Host::new(self.identity.clone());
+        match host.listen_tcp(bind).await {
+            Ok(addr) => {
+                let fingerprint = host.fingerprint();
+                self.emit(Event::HostingStarted {
+                    direct: Some(addr),
+                    ticket: None,
+                    fingerprint,
+                })
+                .await;
+            }
+            Err(e) => {
+                return self
+                    .emit(Event::HostFailed {
+                        reason: format!("could not listen on {bind}: {e}"),
+                    })
+                    .await;
+            }
+        }
+        if let Some(name) = name {
+            self.link = Some(host.connect_local());
+            self.chat = ChatState::default();
+            self.host_key = "local".into();
+            self.send_raw(Packet::Register { username: name });
+        }
+        self.host = Some(host);
+    }
+
+    async fn connect(&mut self, target: String, name: String) {
+        self.link = None;
+        self.chat.reset_link();
+        self.target = Some((target.clone(), name.clone()));
+        self.emit(Event::Connecting {
+            target: target.clone(),
+        })
+        .await;
+        match open_link(&target, &self.identity, self.verifier.as_ref()).await {
+            Ok((link, host_key)) => {
+                self.link = Some(link);
+                self.host_key = host_key;
+                self.send_raw(Packet::Register { username: name });
+            }
+            Err(e) => self.emit(e).await,
+        }
+    }
+
+    async fn link_lost(&mut self) {
+        let reason = self.link.take().and_then(|l| l.reason());
+        for e in self.chat.fail_all("the connection was lost") {
+            self.emit(e).await;
+        }
+        self.chat.reset_link();
+        self.emit(Event::Disconnected { reason }).await;
+    }
+
+    async fn packet(&mut self, p: Packet) {
+        if let Packet::Ping { timestamp } = p {
+            self.send_raw(Packet::Pong { timestamp });
+            return;
+        }
+        let welcome = matches!(p, Packet::Welcome { .. });
+        for e in self.chat.on_packet(p) {
+            let refused = matches!(e, Event::RegistrationRefused { .. });
+            self.emit(e).await;
+            if refused {
+                self.link = None;
+            }
+        }
+        if welcome {
+            if let Some(me) = self.chat.me.clone() {
+                self.emit(Event::Connected {
+                    me,
+                    host: self.host_key.clone(),
+                })
+                .await;
+            }
+        }
+        if self.drain_until.is_some() && self.chat.pending_count() == 0 {
+            self.drain_until = None;
+            self.emit(Event::Drained).await;
+        }
+    }
+}
