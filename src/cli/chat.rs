@@ -163,17 +163,17 @@ impl ChatLoop {
             Event::Users { users } => self.users = users.clone(),
             Event::Rooms { rooms } => self.rooms = rooms.clone(),
             Event::RoomJoined { room_id, name, .. } => {
-                if let Some(want) = &self.switching {
-                    if name_key(want) == name_key(name) || *want == room_id.to_string() {
-                        self.current = Some((*room_id, name.clone()));
-                        self.switching = None;
-                    }
+                if let Some(want) = &self.switching
+                    && (name_key(want) == name_key(name) || *want == room_id.to_string())
+                {
+                    self.current = Some((*room_id, name.clone()));
+                    self.switching = None;
                 }
             }
-            Event::RoomLeft { room_id, .. } => {
-                if self.current.as_ref().is_some_and(|(id, _)| id == room_id) {
-                    self.current = None;
-                }
+            Event::RoomLeft { room_id, .. }
+                if self.current.as_ref().is_some_and(|(id, _)| id == room_id) =>
+            {
+                self.current = None;
             }
             Event::Failed { .. } if self.switching.is_some() => {
                 self.switching = None;

@@ -74,12 +74,12 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: Packet) {
         return handle_unregistered(state, conn, p);
     };
     let Some(user) = state.user(me) else { return };
-    if let Some(id) = p.request_id() {
-        if !state.first_time(me, id) {
-            // A resend after a reconnect: already delivered once, just acknowledge.
-            state.send(me, Packet::Ack { id });
-            return;
-        }
+    if let Some(id) = p.request_id()
+        && !state.first_time(me, id)
+    {
+        // A resend after a reconnect: already delivered once, just acknowledge.
+        state.send(me, Packet::Ack { id });
+        return;
     }
     match p {
         Packet::Message {

@@ -58,10 +58,10 @@ impl Rooms {
     /// Finds a room by id (its string form) or by name.
     pub fn find(&self, room: &str) -> Option<Uuid> {
         let room = room.trim();
-        if let Ok(id) = room.parse::<Uuid>() {
-            if self.rooms.contains_key(&id) {
-                return Some(id);
-            }
+        if let Ok(id) = room.parse::<Uuid>()
+            && self.rooms.contains_key(&id)
+        {
+            return Some(id);
         }
         self.by_name.get(&name_key(room)).copied()
     }
@@ -124,7 +124,7 @@ impl Rooms {
                 members: r.members.len() as u32,
             })
             .collect();
-        rooms.sort_by(|a, b| name_key(&a.name).cmp(&name_key(&b.name)));
+        rooms.sort_by_key(|a| name_key(&a.name));
         Packet::Rooms { rooms }
     }
 }

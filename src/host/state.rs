@@ -34,10 +34,10 @@ impl Binding {
             return false;
         }
         self.order.push_back(id);
-        if self.order.len() > DEDUP_WINDOW {
-            if let Some(old) = self.order.pop_front() {
-                self.seen.remove(&old);
-            }
+        if self.order.len() > DEDUP_WINDOW
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
         }
         true
     }
@@ -77,10 +77,10 @@ impl State {
     ) -> Result<Uuid, RegisterError> {
         validate_username(name).map_err(|e| RegisterError::Invalid(e.to_string()))?;
         let k = name_key(name);
-        if let Some(b) = self.bindings.get(&k) {
-            if b.key != key {
-                return Err(RegisterError::Taken(name.to_string()));
-            }
+        if let Some(b) = self.bindings.get(&k)
+            && b.key != key
+        {
+            return Err(RegisterError::Taken(name.to_string()));
         }
         if let Some(&old) = self.by_name.get(&k) {
             self.kick(
@@ -176,7 +176,7 @@ impl State {
                 name: m.name.clone(),
             })
             .collect();
-        users.sort_by(|a, b| name_key(&a.name).cmp(&name_key(&b.name)));
+        users.sort_by_key(|a| name_key(&a.name));
         Packet::UserList { users }
     }
 

@@ -355,14 +355,12 @@ impl Runner {
                 self.link = None;
             }
         }
-        if welcome {
-            if let Some(me) = self.chat.me.clone() {
-                self.emit(Event::Connected {
-                    me,
-                    host: self.host_key.clone(),
-                })
-                .await;
-            }
+        if welcome && let Some(me) = self.chat.me.clone() {
+            self.emit(Event::Connected {
+                me,
+                host: self.host_key.clone(),
+            })
+            .await;
         }
         if self.drain_until.is_some() && self.chat.pending_count() == 0 {
             self.drain_until = None;

@@ -1,6 +1,7 @@
 //! Integration tests over real loopback sockets: one binary (every test binary links
 //! the whole app), one module per area.
 
+mod cli;
 mod common;
 mod host;
 mod session;

@@ -1,0 +1,288 @@
+//! Drives the real `severus` binary through stdin/stdout, as a user or a script would:
+//! exact output lines and exit codes, first-contact prompt, changed identity.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A running `severus` process with its output lines collected.
+pub struct Proc {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: mpsc::UnboundedReceiver<String>,
+    err: mpsc::UnboundedReceiver<String>,
+    pub seen_out: Vec<String>,
+    pub seen_err: Vec<String>,
+}
+
+fn pipe_lines<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
+    r: R,
+) -> mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(r).lines();
+        while let Ok(Some(l)) = lines.next_line().await {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Proc {
+    pub fn spawn(data_dir: &Path, args: &[&str]) -> Proc {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_severus"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(args)
+            .env("SEVERUS_KEYSTORE", "file")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let out = pipe_lines(child.stdout.take().unwrap());
+        let err = pipe_lines(child.stderr.take().unwrap());
+        Proc {
+            stdin: child.stdin.take(),
+            child,
+            out,
+            err,
+            seen_out: vec![],
+            seen_err: vec![],
+        }
+    }
+
+    /// The next stdout line equal to `want` (earlier lines are kept in `seen_out`).
+    pub async fn line(&mut self, want: &str) -> String {
+        self.line_where(|l| l == want).await
+    }
+
+    pub async fn line_where(&mut self, pred: impl Fn(&str) -> bool) -> String {
+        loop {
+            match tokio::time::timeout(WAIT, self.out.recv()).await {
+                Ok(Some(l)) => {
+                    self.seen_out.push(l.clone());
+                    if pred(&l) {
+                        return l;
+                    }
+                }
+                _ => {
+                    let err = self.drain_err();
+                    panic!(
+                        "no such line; stdout: {:#?}\nstderr: {err:#?}",
+                        self.seen_out
+                    )
+                }
+            }
+        }
+    }
+
+    pub async fn err_line(&mut self, pred: impl Fn(&str) -> bool) -> String {
+        loop {
+            match tokio::time::timeout(WAIT, self.err.recv()).await {
+                Ok(Some(l)) => {
+                    self.seen_err.push(l.clone());
+                    if pred(&l) {
+                        return l;
+                    }
+                }
+                _ => panic!(
+                    "no such stderr line; stderr: {:#?}\nstdout: {:#?}",
+                    self.seen_err, self.seen_out
+                ),
+            }
+        }
+    }
+
+    fn drain_err(&mut self) -> Vec<String> {
+        while let Ok(l) = self.err.try_recv() {
+            self.seen_err.push(l);
+        }
+        self.seen_err.clone()
+    }
+
+    pub async fn say(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        stdin.flush().await.unwrap();
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    pub async fn exit_code(&mut self) -> i32 {
+        let status = tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .expect("process did not exit")
+            .unwrap();
+        status.code().unwrap_or(-1)
+    }
+
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// Starts `severus host` with `--name hostie`; returns it, its address and fingerprint.
+pub async fn host(dir: &Path, port: u16) -> (Proc, String, String) {
+    let port = port.to_string();
+    let mut h = Proc::spawn(
+        dir,
+        &[
+            "host",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--name",
+            "hostie",
+        ],
+    );
+    let l1 = h.line_where(|_| true).await;
+    let addr = l1
+        .strip_prefix("listening: ")
+        .expect("first line is listening:")
+        .to_string();
+    let l2 = h.line_where(|_| true).await;
+    let fp = l2
+        .strip_prefix("fingerprint: ")
+        .expect("second line is fingerprint:")
+        .to_string();
+    assert_eq!(fp.split(' ').count(), 16);
+    (h, addr, fp)
+}
+
+#[tokio::test]
+async fn host_and_two_joins_through_stdin_and_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (mut h, addr, fp) = host(&d("host"), 0).await;
+    assert!(addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"));
+
+    // Bob: first contact without --trust is asked on stderr, answers y on stdin.
+    let mut bob = Proc::spawn(&d("bob"), &["join", &addr, "--name", "bob"]);
+    bob.err_line(|l| l == format!("host fingerprint: {fp}"))
+        .await;
+    bob.err_line(|l| l == "Trust this host? [y/N]").await;
+    bob.say("y").await;
+    h.line("* bob joined").await;
+
+    let mut alice = Proc::spawn(&d("alice"), &["join", &addr, "--name", "alice", "--trust"]);
+    h.line("* alice joined").await;
+    bob.line("* alice joined").await;
+
+    alice.say("hello\tworld \u{1b}[2J").await;
+    let want = "[lobby] alice: hello\\tworld \\u{1b}[2J";
+    alice.line(want).await;
+    bob.line(want).await;
+    h.line(want).await;
+
+    h.say("hi from the host").await;
+    alice.line("[lobby] hostie: hi from the host").await;
+
+    alice.say("/dm bob psst").await;
+    bob.line("[dm from alice] psst").await;
+    alice.line("[dm to bob] psst").await;
+
+    alice.say("/create ops").await;
+    alice.say("in ops").await;
+    alice.line("[ops] alice: in ops").await;
+    bob.say("/join ops").await;
+    alice.line("* bob joined ops").await;
+    bob.say("/rooms").await;
+    bob.line("* rooms: ops (2)").await;
+    bob.say("/users").await;
+    bob.line("* users: alice, bob, hostie").await;
+    bob.say("for ops").await;
+    alice.line("[ops] bob: for ops").await;
+    bob.say("/leave").await;
+    alice.line("* bob left ops").await;
+    bob.say("back in the lobby").await;
+    h.line("[lobby] bob: back in the lobby").await;
+
+    // A duplicate name in another case: exit 4.
+    let mut dup = Proc::spawn(&d("dup"), &["join", &addr, "--name", "ALICE", "--trust"]);
+    dup.line_where(|l| l.starts_with("! registration refused") && l.contains("taken"))
+        .await;
+    assert_eq!(dup.exit_code().await, 4);
+
+    // Refusing the first-contact prompt: exit 3.
+    let mut shy = Proc::spawn(&d("shy"), &["join", &addr, "--name", "shy"]);
+    shy.err_line(|l| l.starts_with("Trust this host?")).await;
+    shy.say("n").await;
+    assert_eq!(shy.exit_code().await, 3);
+
+    // Usage errors: exit 2.
+    assert_eq!(Proc::spawn(&d("x"), &["join", &addr]).exit_code().await, 2);
+
+    // End of input: pending messages are acknowledged, then exit 0.
+    alice.say("/leave").await;
+    alice.say("last words").await;
+    alice.close_stdin();
+    assert_eq!(alice.exit_code().await, 0);
+    bob.line("[lobby] alice: last words").await;
+    bob.line("* alice left").await;
+    bob.say("/quit").await;
+    assert_eq!(bob.exit_code().await, 0);
+
+    // The host goes away: a join gets exit 1.
+    h.kill().await;
+    let mut late = Proc::spawn(&d("late"), &["join", &addr, "--name", "late", "--trust"]);
+    late.line_where(|l| l.starts_with("! could not connect"))
+        .await;
+    assert_eq!(late.exit_code().await, 1);
+
+    // Another identity on the same address: bob's pin refuses it, exit 3, with both
+    // fingerprints and the forget command.
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+    let (mut h2, addr2, fp2) = host(&d("impostor"), port).await;
+    assert_eq!(addr2, addr);
+    let mut bob2 = Proc::spawn(&d("bob"), &["join", &addr, "--name", "bob", "--trust"]);
+    assert_eq!(bob2.exit_code().await, 3);
+    let err = bob2.drain_err().join("\n");
+    assert!(err.contains("HOST IDENTITY CHANGED"), "{err}");
+    assert!(err.contains(&fp) && err.contains(&fp2), "{err}");
+    assert!(err.contains(&format!("severus forget {addr}")), "{err}");
+
+    // After an explicit forget, --trust pins the new identity.
+    let mut forget = Proc::spawn(&d("bob"), &["forget", &addr]);
+    assert_eq!(forget.exit_code().await, 0);
+    let mut bob3 = Proc::spawn(&d("bob"), &["join", &addr, "--name", "bob", "--trust"]);
+    h2.line("* bob joined").await;
+    bob3.close_stdin();
+    assert_eq!(bob3.exit_code().await, 0);
+    h2.kill().await;
+}
+
+#[tokio::test]
+async fn fingerprint_is_stable_per_data_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = Proc::spawn(tmp.path(), &["fingerprint"]);
+    let l1 = a.line_where(|l| l.starts_with("fingerprint: ")).await;
+    assert_eq!(a.exit_code().await, 0);
+    let mut b = Proc::spawn(tmp.path(), &["fingerprint"]);
+    assert_eq!(b.line_where(|l| l.starts_with("fingerprint: ")).await, l1);
+    let other = tempfile::tempdir().unwrap();
+    let mut c = Proc::spawn(other.path(), &["fingerprint"]);
+    assert_ne!(c.line_where(|l| l.starts_with("fingerprint: ")).await, l1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(tmp.path()), 0o700);
+        assert_eq!(mode(&tmp.path().join("identity.key")), 0o600);
+    }
+}
