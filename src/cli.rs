@@ -9,7 +9,8 @@ pub mod output;
 pub use args::{Cli, CliCommand};
 use chat::{ChatLoop, FirstContact};
 
-use crate::service::Command;
+use crate::service::{Command, HostConfig};
+use crate::transport::iroh::IrohOptions;
 use crate::trust::{KnownHosts, data_dir, load_or_create_identity};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,22 +44,53 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         CliCommand::Fingerprint => fingerprint(dir),
         CliCommand::Forget { host } => forget(dir, &host),
-        CliCommand::Host { bind, port, name } => {
+        CliCommand::Host {
+            bind,
+            port,
+            name,
+            iroh,
+            no_direct,
+            iroh_port,
+            relay,
+        } => {
             let chatting = name.is_some();
+            let iroh = iroh.then(|| IrohOptions {
+                relay,
+                bind: Some(bind).filter(|b| !b.is_unspecified()),
+                port: iroh_port,
+            });
+            let cfg = HostConfig {
+                bind,
+                port,
+                direct: !no_direct,
+                iroh,
+                name,
+            };
+            interactive(dir, FirstContact::Ask, chatting, Command::StartHost(cfg))
+        }
+        CliCommand::Join {
+            addr,
+            name,
+            trust,
+            relay,
+            bind,
+        } => {
+            let fc = if trust { FirstContact::Trust } else { FirstContact::Ask };
+            let net = IrohOptions {
+                relay,
+                bind,
+                port: None,
+            };
             interactive(
                 dir,
-                FirstContact::Ask,
-                chatting,
-                Command::StartHost { bind, port, name },
+                fc,
+                true,
+                Command::Connect {
+                    target: addr,
+                    name,
+                    net,
+                },
             )
-        }
-        CliCommand::Join { addr, name, trust } => {
-            let fc = if trust {
-                FirstContact::Trust
-            } else {
-                FirstContact::Ask
-            };
-            interactive(dir, fc, true, Command::Connect { target: addr, name })
         }
     }
 }
@@ -103,7 +135,12 @@ fn fingerprint(dir: PathBuf) -> ExitCode {
 
 fn forget(dir: PathBuf, host: &str) -> ExitCode {
     let kh = KnownHosts::new(&dir);
-    match kh.forget(host.trim()) {
+    // A ticket is pinned under its endpoint id, an address under its canonical form.
+    let key = match crate::transport::iroh::parse_ticket(host) {
+        Ok(addr) => addr.id.to_string(),
+        Err(_) => host.trim().to_string(),
+    };
+    match kh.forget(&key) {
         Ok(true) => {
             println!("* forgot {host}");
             ExitCode::SUCCESS

@@ -6,5 +6,5 @@ mod connect;
 mod runner;
 
 pub use crate::client::Event;
-pub use command::Command;
+pub use command::{Command, HostConfig};
 pub use runner::{DRAIN_TIMEOUT, ServiceError, ServiceHandle, spawn, spawn_with};

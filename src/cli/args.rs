@@ -1,5 +1,6 @@
 //! The clap definitions of the `severus` command line.
 
+use crate::transport::iroh::RelayChoice;
 use clap::{Parser, Subcommand};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -29,10 +30,22 @@ pub enum CliCommand {
         /// Also chat as NAME, reading lines from stdin.
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
+        /// Also serve iroh mode (QUIC through NAT) and print a ticket.
+        #[arg(long)]
+        iroh: bool,
+        /// Serve iroh mode only (no TCP listener).
+        #[arg(long, requires = "iroh")]
+        no_direct: bool,
+        /// Fixed UDP port for iroh, so the whole ticket stays the same across restarts.
+        #[arg(long, value_name = "N", requires = "iroh")]
+        iroh_port: Option<u16>,
+        /// Relays: default (n0's), disabled (LAN and tests) or a relay URL.
+        #[arg(long, default_value = "default", value_name = "default|disabled|URL")]
+        relay: RelayChoice,
     },
-    /// Join a host at IP:PORT, [IPv6]:PORT or HOSTNAME:PORT and chat from stdin.
+    /// Join a host at IP:PORT, [IPv6]:PORT, HOSTNAME:PORT or a ticket; chat from stdin.
     Join {
-        /// The host's address.
+        /// The host's address or ticket.
         addr: String,
         /// Your name in the room.
         #[arg(long, value_name = "NAME")]
@@ -40,6 +53,12 @@ pub enum CliCommand {
         /// Trust the host on first contact without asking (never a changed one).
         #[arg(long)]
         trust: bool,
+        /// Relays for tickets: default (n0's), disabled or a relay URL.
+        #[arg(long, default_value = "default", value_name = "default|disabled|URL")]
+        relay: RelayChoice,
+        /// Bind the iroh endpoint to this address (e.g. 127.0.0.1).
+        #[arg(long)]
+        bind: Option<IpAddr>,
     },
     /// Print this installation's fingerprint.
     Fingerprint,

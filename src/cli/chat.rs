@@ -27,8 +27,10 @@ pub struct ChatLoop {
     first_contact: FirstContact,
     /// Where plain text goes: a room we are in, or the lobby (None).
     current: Option<(Uuid, String)>,
-    /// A room we asked to create or join: input waits until it is answered.
-    switching: Option<String>,
+    /// A room we asked to create or join: input waits until it is answered. The flag
+    /// says its RoomSync came; the next Ack is then this request's (the host answers in
+    /// order, and acknowledges a join after the room and list updates it causes).
+    switching: Option<(String, bool)>,
     users: Vec<UserInfo>,
     rooms: Vec<RoomInfo>,
     /// stdin is read only once registered, and not after its end.
@@ -49,12 +51,7 @@ fn err(s: &str) {
 }
 
 impl ChatLoop {
-    pub fn new(
-        svc: ServiceHandle,
-        events: mpsc::Receiver<Event>,
-        first_contact: FirstContact,
-        chatting: bool,
-    ) -> Self {
+    pub fn new(svc: ServiceHandle, events: mpsc::Receiver<Event>, first_contact: FirstContact, chatting: bool) -> Self {
         ChatLoop {
             svc,
             events,
@@ -69,8 +66,17 @@ impl ChatLoop {
         }
     }
 
-    /// Runs until the user quits, input ends and drains, or the link fails.
+    /// Runs until the user quits, input ends and drains, or the link fails; then shuts
+    /// the service down gracefully.
     pub async fn run(mut self) -> ExitCode {
+        let code = self.run_inner().await;
+        self.svc.send(Command::Shutdown).await;
+        let wait = std::time::Duration::from_secs(2);
+        while let Ok(Some(_)) = tokio::time::timeout(wait, self.events.recv()).await {}
+        code
+    }
+
+    async fn run_inner(&mut self) -> ExitCode {
         loop {
             let read_now = self.reading && self.switching.is_none();
             tokio::select! {
@@ -120,13 +126,7 @@ impl ChatLoop {
                     FirstContact::Ask => {
                         err(&format!("host fingerprint: {}", identity.fingerprint));
                         err("Trust this host? [y/N]");
-                        let answer = self
-                            .stdin
-                            .next_line()
-                            .await
-                            .ok()
-                            .flatten()
-                            .unwrap_or_default();
+                        let answer = self.stdin.next_line().await.ok().flatten().unwrap_or_default();
                         matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
                     }
                 };
@@ -141,9 +141,7 @@ impl ChatLoop {
                     .await;
             }
             Event::IdentityChanged { host, old, new } => {
-                err(&format!(
-                    "! HOST IDENTITY CHANGED for {host}: this may be an attack"
-                ));
+                err(&format!("! HOST IDENTITY CHANGED for {host}: this may be an attack"));
                 err(&format!("!   trusted fingerprint: {old}"));
                 err(&format!("!   presented now:       {new}"));
                 err(&format!(
@@ -163,28 +161,26 @@ impl ChatLoop {
             Event::Users { users } => self.users = users.clone(),
             Event::Rooms { rooms } => self.rooms = rooms.clone(),
             Event::RoomJoined { room_id, name, .. } => {
-                if let Some(want) = &self.switching
+                if let Some((want, joined)) = &mut self.switching
                     && (name_key(want) == name_key(name) || *want == room_id.to_string())
                 {
                     self.current = Some((*room_id, name.clone()));
-                    self.switching = None;
+                    *joined = true;
                 }
             }
-            Event::RoomLeft { room_id, .. }
-                if self.current.as_ref().is_some_and(|(id, _)| id == room_id) =>
-            {
+            Event::RoomLeft { room_id, .. } if self.current.as_ref().is_some_and(|(id, _)| id == room_id) => {
                 self.current = None;
             }
             Event::Failed { .. } if self.switching.is_some() => {
                 self.switching = None;
             }
+            Event::Acked { .. } if self.switching.as_ref().is_some_and(|s| s.1) => {
+                self.switching = None;
+            }
             Event::Drained => return Some(ExitCode::SUCCESS),
             Event::Disconnected { reason } => {
                 let why = reason.clone().unwrap_or_else(|| "closed".into());
-                return fatal(
-                    &format!("! connection lost: {}", escape(&why)),
-                    exit::CONNECTION,
-                );
+                return fatal(&format!("! connection lost: {}", escape(&why)), exit::CONNECTION);
             }
             _ => {}
         }
@@ -211,11 +207,11 @@ impl ChatLoop {
                 return None;
             }
             Input::Create(name) => {
-                self.switching = Some(name.clone());
+                self.switching = Some((name.clone(), false));
                 Command::CreateRoom { name }
             }
             Input::Join(room) => {
-                self.switching = Some(room.clone());
+                self.switching = Some((room.clone(), false));
                 Command::JoinRoom { room }
             }
             Input::Leave => match self.current.take() {
@@ -250,9 +246,7 @@ fn fatal(msg: &str, code: u8) -> Option<ExitCode> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        if let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

@@ -19,8 +19,7 @@ pub enum Input {
     Bad(String),
 }
 
-const HELP: &str =
-    "commands: /dm NAME text, /users, /rooms, /create ROOM, /join ROOM, /leave, /quit";
+const HELP: &str = "commands: /dm NAME text, /users, /rooms, /create ROOM, /join ROOM, /leave, /quit";
 
 /// Parses one line (without its newline).
 pub fn parse(line: &str) -> Input {

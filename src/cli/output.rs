@@ -40,17 +40,9 @@ pub fn rooms_line(rooms: &[RoomInfo]) -> String {
 pub fn line(e: &Event) -> Option<String> {
     Some(match e {
         Event::Message {
-            room_name,
-            from,
-            body,
-            ..
+            room_name, from, body, ..
         } => {
-            format!(
-                "[{}] {}: {}",
-                escape(room_name),
-                escape(&from.name),
-                escape(body)
-            )
+            format!("[{}] {}: {}", escape(room_name), escape(&from.name), escape(body))
         }
         Event::Dm { from, body, .. } => {
             format!("[dm from {}] {}", escape(&from.name), escape(body))
@@ -58,24 +50,14 @@ pub fn line(e: &Event) -> Option<String> {
         Event::DmSent { to, body, .. } => format!("[dm to {}] {}", escape(to), escape(body)),
         Event::Joined { name, room: None } => format!("* {} joined", escape(name)),
         Event::Left { name, room: None } => format!("* {} left", escape(name)),
-        Event::Joined {
-            name,
-            room: Some(r),
-        } => format!("* {} joined {}", escape(name), escape(r)),
-        Event::Left {
-            name,
-            room: Some(r),
-        } => format!("* {} left {}", escape(name), escape(r)),
+        Event::Joined { name, room: Some(r) } => format!("* {} joined {}", escape(name), escape(r)),
+        Event::Left { name, room: Some(r) } => format!("* {} left {}", escape(name), escape(r)),
         Event::System { text } => format!("* {}", escape(text)),
         Event::Error { message } => format!("! {}", escape(message)),
         Event::Failed {
-            reason,
-            text: Some(t),
-            ..
+            reason, text: Some(t), ..
         } => format!("! not delivered ({}): {}", escape(reason), escape(t)),
-        Event::Failed {
-            reason, text: None, ..
-        } => format!("! {}", escape(reason)),
+        Event::Failed { reason, text: None, .. } => format!("! {}", escape(reason)),
         _ => return None,
     })
 }
@@ -125,10 +107,7 @@ mod tests {
             name: n.into(),
             members: m,
         };
-        assert_eq!(
-            rooms_line(&[r("ops", 2), r("dev", 1)]),
-            "* rooms: ops (2), dev (1)"
-        );
+        assert_eq!(rooms_line(&[r("ops", 2), r("dev", 1)]), "* rooms: ops (2), dev (1)");
         assert_eq!(escape("a\u{202e}b"), "a\\u{202e}b");
     }
 }

@@ -9,24 +9,11 @@ use uuid::Uuid;
 /// A request sent and not yet acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
-    Message {
-        room_id: Option<Uuid>,
-        body: String,
-    },
-    Dm {
-        to: Uuid,
-        name: String,
-        body: String,
-    },
-    CreateRoom {
-        name: String,
-    },
-    JoinRoom {
-        room: String,
-    },
-    LeaveRoom {
-        room_id: Uuid,
-    },
+    Message { room_id: Option<Uuid>, body: String },
+    Dm { to: Uuid, name: String, body: String },
+    CreateRoom { name: String },
+    JoinRoom { room: String },
+    LeaveRoom { room_id: Uuid },
 }
 
 impl Pending {
@@ -97,18 +84,9 @@ impl ChatState {
                 to: *to,
                 body: body.clone(),
             },
-            Pending::CreateRoom { name } => Packet::RoomCreate {
-                id,
-                name: name.clone(),
-            },
-            Pending::JoinRoom { room } => Packet::RoomJoin {
-                id,
-                room: room.clone(),
-            },
-            Pending::LeaveRoom { room_id } => Packet::RoomLeave {
-                id,
-                room_id: *room_id,
-            },
+            Pending::CreateRoom { name } => Packet::RoomCreate { id, name: name.clone() },
+            Pending::JoinRoom { room } => Packet::RoomJoin { id, room: room.clone() },
+            Pending::LeaveRoom { room_id } => Packet::RoomLeave { id, room_id: *room_id },
         }
     }
 
@@ -160,12 +138,7 @@ impl ChatState {
                 .joined
                 .get(&id)
                 .map(|r| r.name.clone())
-                .or_else(|| {
-                    self.rooms
-                        .iter()
-                        .find(|r| r.id == id)
-                        .map(|r| r.name.clone())
-                })
+                .or_else(|| self.rooms.iter().find(|r| r.id == id).map(|r| r.name.clone()))
                 .unwrap_or_else(|| id.to_string()),
         }
     }
@@ -300,15 +273,11 @@ impl ChatState {
                     name: room_name,
                 }]
             }
-            Packet::Joined {
-                user, room_name, ..
-            } => vec![Event::Joined {
+            Packet::Joined { user, room_name, .. } => vec![Event::Joined {
                 name: user.name,
                 room: room_name,
             }],
-            Packet::Left {
-                user, room_name, ..
-            } => vec![Event::Left {
+            Packet::Left { user, room_name, .. } => vec![Event::Left {
                 name: user.name,
                 room: room_name,
             }],

@@ -117,6 +117,10 @@ pub enum Event {
         reason: String,
         text: Option<String>,
     },
+    /// The iroh path to the host: direct or through a relay.
+    Path {
+        kind: crate::transport::iroh::PathKind,
+    },
     /// Round trip to the host.
     Latency {
         ms: u64,

@@ -83,11 +83,11 @@ mod tests {
         let s = fp.to_string();
         let groups: Vec<&str> = s.split(' ').collect();
         assert_eq!(groups.len(), 16);
-        assert!(groups.iter().all(|g| {
-            g.len() == 4
-                && g.chars()
-                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-        }));
+        assert!(
+            groups
+                .iter()
+                .all(|g| { g.len() == 4 && g.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) })
+        );
         assert_eq!(s.len(), 16 * 4 + 15);
         assert_eq!(Fingerprint::parse(&s), Some(fp));
     }

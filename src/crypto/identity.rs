@@ -74,8 +74,7 @@ impl Identity {
 
     /// Checks that the parts fit together (key lengths, PEM parses) after loading.
     pub fn validate(&self) -> Result<(), IdentityError> {
-        rcgen::KeyPair::from_pem(&self.tls_key_pem)
-            .map_err(|e| IdentityError::Corrupt(format!("TLS key: {e}")))?;
+        rcgen::KeyPair::from_pem(&self.tls_key_pem).map_err(|e| IdentityError::Corrupt(format!("TLS key: {e}")))?;
         if self.tls_cert_der.is_empty() {
             return Err(IdentityError::Corrupt("empty certificate".into()));
         }

@@ -36,10 +36,7 @@ pub fn prologue(cert_sha256: &[u8; 32], tls_exporter: &[u8; 32]) -> Vec<u8> {
     p
 }
 
-fn builder<'a>(
-    local_private: &'a [u8; 32],
-    prologue: &'a [u8],
-) -> Result<snow::Builder<'a>, NoiseError> {
+fn builder<'a>(local_private: &'a [u8; 32], prologue: &'a [u8]) -> Result<snow::Builder<'a>, NoiseError> {
     let params = NOISE_PARAMS.parse()?;
     Ok(snow::Builder::new(params)
         .local_private_key(local_private)?
@@ -53,8 +50,7 @@ fn our_payload() -> Vec<u8> {
 }
 
 fn check_payload(bytes: &[u8]) -> Result<(), NoiseError> {
-    let payload: HandshakePayload =
-        decode_value(bytes).map_err(|e| NoiseError::Payload(e.to_string()))?;
+    let payload: HandshakePayload = decode_value(bytes).map_err(|e| NoiseError::Payload(e.to_string()))?;
     if payload.version != PROTOCOL_VERSION {
         return Err(NoiseError::Version {
             ours: PROTOCOL_VERSION,

@@ -54,9 +54,7 @@ fn refuse(state: &mut State, conn: &Conn, id: Uuid, reason: impl Into<String>) {
 /// Applies one packet from `conn` to the state.
 pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: Packet) {
     if !conn.rate.take() {
-        let reason = format!(
-            "slow down: at most {RATE_PER_SEC} packets per second (bursts of {RATE_BURST})"
-        );
+        let reason = format!("slow down: at most {RATE_PER_SEC} packets per second (bursts of {RATE_BURST})");
         match p.request_id() {
             Some(id) => refuse(state, conn, id, reason),
             None => conn.reply(state, Packet::Error { message: reason }),
@@ -82,9 +80,7 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: Packet) {
         return;
     }
     match p {
-        Packet::Message {
-            id, body, room_id, ..
-        } => message(state, conn, &user, id, body, room_id),
+        Packet::Message { id, body, room_id, .. } => message(state, conn, &user, id, body, room_id),
         Packet::Route { id, to, body } => route(state, conn, &user, id, to, body),
         Packet::RoomCreate { id, name } => match state.rooms.create(&name, me) {
             Ok(room_id) => {
@@ -141,12 +137,7 @@ fn handle_unregistered(state: &mut State, conn: &mut Conn, p: Packet) {
             conn.member = Some(id);
             conn.kicked = Some(kick_rx);
         }
-        Err(e) => conn.reply(
-            state,
-            Packet::Error {
-                message: e.to_string(),
-            },
-        ),
+        Err(e) => conn.reply(state, Packet::Error { message: e.to_string() }),
     }
 }
 
@@ -155,22 +146,12 @@ fn check_body(body: &str) -> Result<(), String> {
         return Err("empty message".into());
     }
     if body.len() > MAX_BODY_LEN {
-        return Err(format!(
-            "message is {} bytes, the limit is {MAX_BODY_LEN}",
-            body.len()
-        ));
+        return Err(format!("message is {} bytes, the limit is {MAX_BODY_LEN}", body.len()));
     }
     Ok(())
 }
 
-fn message(
-    state: &mut State,
-    conn: &Conn,
-    user: &UserInfo,
-    id: Uuid,
-    body: String,
-    room_id: Option<Uuid>,
-) {
+fn message(state: &mut State, conn: &Conn, user: &UserInfo, id: Uuid, body: String, room_id: Option<Uuid>) {
     if let Err(reason) = check_body(&body) {
         return refuse(state, conn, id, reason);
     }

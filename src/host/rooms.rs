@@ -90,9 +90,7 @@ impl Rooms {
     }
 
     pub fn is_member(&self, room_id: Uuid, member: Uuid) -> bool {
-        self.rooms
-            .get(&room_id)
-            .is_some_and(|r| r.members.contains(&member))
+        self.rooms.get(&room_id).is_some_and(|r| r.members.contains(&member))
     }
 
     pub fn members(&self, room_id: Uuid) -> Vec<Uuid> {

@@ -6,12 +6,12 @@ use super::state::State;
 use super::stats::Stats;
 use crate::crypto::{Fingerprint, Identity};
 use crate::protocol::limits::{
-    HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, PING_INTERVAL,
-    SOCKET_SEND_BUFFER,
+    HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, PING_INTERVAL, SOCKET_SEND_BUFFER,
 };
 use crate::protocol::{Packet, decode};
 use crate::session::{Link, SessionWriter, accept};
 use crate::transport::Duplex;
+use crate::transport::iroh::{self as iroh_transport, IrohError, IrohOptions};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,6 +43,8 @@ impl Inner {
 pub struct Host {
     inner: Arc<Inner>,
     direct_addr: Option<SocketAddr>,
+    /// The iroh endpoint, when serving iroh mode.
+    endpoint: Option<iroh::Endpoint>,
 }
 
 impl Host {
@@ -57,6 +59,7 @@ impl Host {
                 cancel: CancellationToken::new(),
             }),
             direct_addr: None,
+            endpoint: None,
         }
     }
 
@@ -67,6 +70,17 @@ impl Host {
         self.direct_addr = Some(addr);
         tokio::spawn(accept_loop(listener, self.inner.clone()));
         Ok(addr)
+    }
+
+    /// Serves iroh mode on an endpoint with the identity's persisted Ed25519 key (so the
+    /// endpoint id survives restarts). Returns the ticket and, when no relay answered,
+    /// a warning for the user.
+    pub async fn listen_iroh(&mut self, opts: &IrohOptions) -> Result<(String, Option<String>), IrohError> {
+        let ep = iroh_transport::bind(&self.inner.identity.iroh_secret, opts, true).await?;
+        let ticket = iroh_transport::ticket(&ep, &opts.relay).await;
+        self.endpoint = Some(ep.clone());
+        tokio::spawn(iroh_accept_loop(ep, self.clone()));
+        Ok(ticket)
     }
 
     /// The bound direct-mode address, if listening on TCP.
@@ -129,6 +143,38 @@ impl Host {
     pub fn shutdown(&self) {
         self.inner.cancel.cancel();
     }
+
+    /// Like `shutdown`, and waits for the iroh endpoint to close gracefully.
+    pub async fn close(&self) {
+        self.shutdown();
+        if let Some(ep) = &self.endpoint {
+            ep.close().await;
+        }
+    }
+}
+
+async fn iroh_accept_loop(ep: iroh::Endpoint, host: Host) {
+    loop {
+        let incoming = tokio::select! {
+            _ = host.inner.cancel.cancelled() => break,
+            i = ep.accept() => i,
+        };
+        let Some(incoming) = incoming else { break };
+        let host = host.clone();
+        tokio::spawn(async move {
+            let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
+                let conn = incoming.await.map_err(|e| IrohError::Stream(e.to_string()))?;
+                iroh_transport::accept_stream(conn).await
+            })
+            .await;
+            match stream {
+                Ok(Ok(s)) => host.serve(s),
+                Ok(Err(e)) => tracing::debug!(%e, "iroh connection failed"),
+                Err(_) => tracing::debug!("iroh connection timed out"),
+            }
+        });
+    }
+    ep.close().await;
 }
 
 async fn accept_loop(listener: TcpListener, inner: Arc<Inner>) {
@@ -247,8 +293,7 @@ async fn write_loop(
     cancel: CancellationToken,
     inner: Arc<Inner>,
 ) {
-    let mut ping =
-        tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
     loop {
         let p = tokio::select! {
             _ = cancel.cancelled() => break,

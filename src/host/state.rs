@@ -83,10 +83,7 @@ impl State {
             return Err(RegisterError::Taken(name.to_string()));
         }
         if let Some(&old) = self.by_name.get(&k) {
-            self.kick(
-                old,
-                "replaced by a new connection with the same name and key",
-            );
+            self.kick(old, "replaced by a new connection with the same name and key");
         }
         if self.members.len() >= MAX_MEMBERS {
             return Err(RegisterError::Full);
@@ -137,10 +134,7 @@ impl State {
         if self.by_name.get(&k) == Some(&id) {
             self.by_name.remove(&k);
         }
-        let user = UserInfo {
-            id,
-            name: member.name,
-        };
+        let user = UserInfo { id, name: member.name };
         for room_id in self.rooms.rooms_of(id) {
             self.leave_room(id, &user, room_id);
         }
@@ -213,12 +207,7 @@ impl State {
     }
 
     pub fn broadcast_except(&mut self, except: Uuid, p: &Packet) {
-        let ids: Vec<Uuid> = self
-            .members
-            .keys()
-            .copied()
-            .filter(|i| *i != except)
-            .collect();
+        let ids: Vec<Uuid> = self.members.keys().copied().filter(|i| *i != except).collect();
         self.send_all(&ids, p);
     }
 

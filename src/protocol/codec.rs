@@ -56,9 +56,7 @@ pub(crate) fn decode_value<T: DeserializeOwned>(frame: &[u8]) -> Result<T, Decod
     }
     let mut rest = frame;
     let value = ciborium::de::from_reader_with_recursion_limit(&mut rest, MAX_DECODE_DEPTH)
-        .map_err(|err: ciborium::de::Error<std::io::Error>| {
-            DecodeError::Malformed(err.to_string())
-        })?;
+        .map_err(|err: ciborium::de::Error<std::io::Error>| DecodeError::Malformed(err.to_string()))?;
     if !rest.is_empty() {
         return Err(DecodeError::TrailingBytes(rest.len()));
     }

@@ -73,10 +73,7 @@ const _: () = assert!(
     MAX_FRAME_LEN <= NOISE_MAX_PLAINTEXT,
     "a frame fits in one Noise message"
 );
-const _: () = assert!(
-    MAX_BODY_LEN * 3 < MAX_FRAME_LEN,
-    "a body fits with its envelope"
-);
+const _: () = assert!(MAX_BODY_LEN * 3 < MAX_FRAME_LEN, "a body fits with its envelope");
 const _: () = assert!(RATE_BURST >= RATE_PER_SEC);
 const _: () = assert!(PING_INTERVAL.as_secs() * 2 < IDLE_TIMEOUT.as_secs());
 const _: () = assert!(HANDSHAKE_TIMEOUT.as_secs() < IDLE_TIMEOUT.as_secs());

@@ -37,9 +37,7 @@ fn validate(name: &str, reserved: &[&str]) -> Result<(), NameError> {
         return Err(NameError::Empty);
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(NameError::TooLong {
-            max: MAX_NAME_CHARS,
-        });
+        return Err(NameError::TooLong { max: MAX_NAME_CHARS });
     }
     if let Some(found) = name
         .chars()
@@ -49,9 +47,7 @@ fn validate(name: &str, reserved: &[&str]) -> Result<(), NameError> {
     }
     let key = name_key(name);
     if reserved.contains(&key.as_str()) {
-        return Err(NameError::Reserved {
-            name: name.to_string(),
-        });
+        return Err(NameError::Reserved { name: name.to_string() });
     }
     Ok(())
 }
@@ -72,9 +68,7 @@ mod tests {
         assert_eq!(validate_username(&"é".repeat(MAX_NAME_CHARS)), Ok(()));
         assert_eq!(
             validate_username(&"é".repeat(MAX_NAME_CHARS + 1)),
-            Err(NameError::TooLong {
-                max: MAX_NAME_CHARS
-            })
+            Err(NameError::TooLong { max: MAX_NAME_CHARS })
         );
         assert_eq!(validate_username(""), Err(NameError::Empty));
     }
@@ -88,25 +82,16 @@ mod tests {
             ("a/b", '/'),
             ("\u{202e}x", '\u{202e}'),
         ] {
-            assert_eq!(
-                validate_username(n),
-                Err(NameError::BadCharacter { found: c })
-            );
+            assert_eq!(validate_username(n), Err(NameError::BadCharacter { found: c }));
         }
     }
 
     #[test]
     fn reserved_names_in_any_case() {
         for n in ["me", "ME", "System"] {
-            assert!(matches!(
-                validate_username(n),
-                Err(NameError::Reserved { .. })
-            ));
+            assert!(matches!(validate_username(n), Err(NameError::Reserved { .. })));
         }
-        assert!(matches!(
-            validate_room_name("Lobby"),
-            Err(NameError::Reserved { .. })
-        ));
+        assert!(matches!(validate_room_name("Lobby"), Err(NameError::Reserved { .. })));
         assert_eq!(validate_room_name("me"), Ok(()));
         assert_eq!(validate_username("lobby"), Ok(()));
     }

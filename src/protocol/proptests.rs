@@ -57,28 +57,28 @@ fn packet() -> impl Strategy<Value = Packet> {
                 .map(|(id, name, members)| RoomInfo { id, name, members })
                 .collect()
         }),
-        (uuid(), text(), prop::collection::vec(user(), 0..5)).prop_map(
-            |(room_id, room_name, users)| Packet::RoomSync {
+        (uuid(), text(), prop::collection::vec(user(), 0..5)).prop_map(|(room_id, room_name, users)| {
+            Packet::RoomSync {
                 room_id,
                 room_name,
-                users
+                users,
             }
-        ),
+        }),
         (uuid(), text()).prop_map(|(room_id, room_name)| Packet::RoomLeft { room_id, room_name }),
-        (user(), prop::option::of(uuid()), prop::option::of(text())).prop_map(
-            |(user, room_id, room_name)| Packet::Joined {
+        (user(), prop::option::of(uuid()), prop::option::of(text())).prop_map(|(user, room_id, room_name)| {
+            Packet::Joined {
                 user,
                 room_id,
-                room_name
+                room_name,
             }
-        ),
-        (user(), prop::option::of(uuid()), prop::option::of(text())).prop_map(
-            |(user, room_id, room_name)| Packet::Left {
+        }),
+        (user(), prop::option::of(uuid()), prop::option::of(text())).prop_map(|(user, room_id, room_name)| {
+            Packet::Left {
                 user,
                 room_id,
-                room_name
+                room_name,
             }
-        ),
+        }),
     ]
 }
 

@@ -1,25 +1,39 @@
 //! `Command`: what the UI or the CLI asks the service to do.
 
 use crate::crypto::HostIdentity;
+use crate::transport::iroh::IrohOptions;
 use std::net::IpAddr;
 use uuid::Uuid;
+
+/// How to host.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Address for direct mode and, when set in `iroh`, the iroh endpoint.
+    pub bind: IpAddr,
+    /// Direct-mode TCP port (0 picks one).
+    pub port: u16,
+    /// Serve direct mode (TCP).
+    pub direct: bool,
+    /// Serve iroh mode with these options.
+    pub iroh: Option<IrohOptions>,
+    /// Also chat as this name.
+    pub name: Option<String>,
+}
 
 /// One request to the service.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Command {
-    /// Host a room on `bind:port` (port 0 picks one); with `name`, also chat as it.
-    StartHost {
-        bind: IpAddr,
-        port: u16,
-        name: Option<String>,
-    },
+    /// Host a room (direct and/or iroh); with a name, also chat as it.
+    StartHost(HostConfig),
     /// Stop hosting (and the host user's chat).
     StopHost,
-    /// Connect to a host (`IP:PORT`, `[v6]:PORT`, `HOST:PORT`) and register as `name`.
+    /// Connect to a host (`IP:PORT`, `[v6]:PORT`, `HOST:PORT` or a ticket) and register
+    /// as `name`. `net` applies to tickets (relay choice, bind address).
     Connect {
         target: String,
         name: String,
+        net: IrohOptions,
     },
     /// The user compared the fingerprint and said Trust: pin it and connect again.
     Trust {
@@ -50,4 +64,6 @@ pub enum Command {
     Drain,
     /// Close the link to the host.
     Disconnect,
+    /// Stop everything gracefully (host, link, iroh endpoints); the event stream ends.
+    Shutdown,
 }

@@ -1,14 +1,15 @@
 //! The service task: owns the host, the link and the chat state; applies commands,
 //! turns packets into events, pings, reports host stats, and drains before quitting.
 
-use super::command::Command;
-use super::connect::open_link;
+use super::command::{Command, HostConfig};
+use super::connect::{ClientEndpoint, open_link};
 use crate::client::{ChatState, Event};
 use crate::crypto::Identity;
 use crate::host::Host;
 use crate::protocol::Packet;
 use crate::protocol::limits::{MAX_BODY_LEN, PING_INTERVAL};
 use crate::session::{HostVerifier, Link, now_ms};
+use crate::transport::iroh::IrohOptions;
 use crate::trust::{KeyStoreError, KnownHosts, load_or_create_identity};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -50,17 +51,11 @@ impl ServiceHandle {
 /// Starts the service with the identity and known_hosts of `data_dir`.
 pub fn spawn(data_dir: &Path) -> Result<(ServiceHandle, mpsc::Receiver<Event>), ServiceError> {
     let (identity, _) = load_or_create_identity(data_dir)?;
-    Ok(spawn_with(
-        Arc::new(identity),
-        Arc::new(KnownHosts::new(data_dir)),
-    ))
+    Ok(spawn_with(Arc::new(identity), Arc::new(KnownHosts::new(data_dir))))
 }
 
 /// Starts the service with a given identity and verifier (tests use in-memory ones).
-pub fn spawn_with(
-    identity: Arc<Identity>,
-    verifier: Arc<dyn HostVerifier>,
-) -> (ServiceHandle, mpsc::Receiver<Event>) {
+pub fn spawn_with(identity: Arc<Identity>, verifier: Arc<dyn HostVerifier>) -> (ServiceHandle, mpsc::Receiver<Event>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
     let (ev_tx, ev_rx) = mpsc::channel(1024);
     let runner = Runner {
@@ -73,15 +68,10 @@ pub fn spawn_with(
         target: None,
         host_key: String::new(),
         drain_until: None,
+        endpoint: ClientEndpoint::default(),
     };
     tokio::spawn(runner.run(cmd_rx));
-    (
-        ServiceHandle {
-            tx: cmd_tx,
-            identity,
-        },
-        ev_rx,
-    )
+    (ServiceHandle { tx: cmd_tx, identity }, ev_rx)
 }
 
 struct Runner {
@@ -91,12 +81,14 @@ struct Runner {
     host: Option<Host>,
     link: Option<Link>,
     chat: ChatState,
-    /// Last connect target and name, to connect again after Trust.
-    target: Option<(String, String)>,
+    /// Last connect target, name and network options, to connect again after Trust.
+    target: Option<(String, String, IrohOptions)>,
     /// known_hosts name of the host we are linked to ("local" for our own).
     host_key: String,
     /// Set while draining: when to give up waiting.
     drain_until: Option<tokio::time::Instant>,
+    /// The iroh endpoint used to join tickets.
+    endpoint: ClientEndpoint,
 }
 
 async fn next_packet(link: &mut Option<Link>) -> Option<Packet> {
@@ -120,8 +112,8 @@ impl Runner {
         loop {
             tokio::select! {
                 c = cmds.recv() => match c {
+                    Some(Command::Shutdown) | None => break,
                     Some(c) => self.command(c).await,
-                    None => break,
                 },
                 p = next_packet(&mut self.link) => match p {
                     Some(p) => self.packet(p).await,
@@ -145,9 +137,11 @@ impl Runner {
                 }
             }
         }
+        self.link = None;
         if let Some(h) = self.host.take() {
-            h.shutdown();
+            h.close().await;
         }
+        self.endpoint.close().await;
     }
 
     async fn emit(&self, e: Event) {
@@ -176,12 +170,10 @@ impl Runner {
 
     async fn command(&mut self, cmd: Command) {
         match cmd {
-            Command::StartHost { bind, port, name } => {
-                self.start_host(SocketAddr::new(bind, port), name).await
-            }
+            Command::StartHost(cfg) => self.start_host(cfg).await,
             Command::StopHost => {
                 if let Some(h) = self.host.take() {
-                    h.shutdown();
+                    h.close().await;
                     if self.host_key == "local" {
                         self.link = None;
                         self.chat = ChatState::default();
@@ -189,19 +181,14 @@ impl Runner {
                     self.emit(Event::HostStopped).await;
                 }
             }
-            Command::Connect { target, name } => self.connect(target, name).await,
+            Command::Connect { target, name, net } => self.connect(target, name, net).await,
             Command::Trust { host, identity } => match self.verifier.trust(&host, &identity) {
                 Ok(()) => {
-                    if let Some((t, n)) = self.target.clone() {
-                        self.connect(t, n).await;
+                    if let Some((t, n, net)) = self.target.clone() {
+                        self.connect(t, n, net).await;
                     }
                 }
-                Err(e) => {
-                    self.emit(Event::ConnectFailed {
-                        reason: e.to_string(),
-                    })
-                    .await
-                }
+                Err(e) => self.emit(Event::ConnectFailed { reason: e.to_string() }).await,
             },
             Command::Send { room_id, text } => {
                 if let Some(e) = self.check_body(&text) {
@@ -239,6 +226,7 @@ impl Runner {
                 let p = self.chat.leave_room(room_id);
                 self.send_request(p).await;
             }
+            Command::Shutdown => {}
             Command::Drain => {
                 if self.chat.pending_count() == 0 {
                     self.emit(Event::Drained).await;
@@ -248,10 +236,7 @@ impl Runner {
             }
             Command::Disconnect => {
                 if self.link.take().is_some() {
-                    for e in self
-                        .chat
-                        .fail_all("disconnected before the host acknowledged it")
-                    {
+                    for e in self.chat.fail_all("disconnected before the host acknowledged it") {
                         self.emit(e).await;
                     }
                     self.chat.reset_link();
@@ -265,10 +250,7 @@ impl Runner {
         let reason = if text.trim().is_empty() {
             "empty message".to_string()
         } else if text.len() > MAX_BODY_LEN {
-            format!(
-                "message is {} bytes, the limit is {MAX_BODY_LEN}",
-                text.len()
-            )
+            format!("message is {} bytes, the limit is {MAX_BODY_LEN}", text.len())
         } else {
             return None;
         };
@@ -279,7 +261,7 @@ impl Runner {
         })
     }
 
-    async fn start_host(&mut self, bind: SocketAddr, name: Option<String>) {
+    async fn start_host(&mut self, cfg: HostConfig) {
         if self.host.is_some() {
             return self
                 .emit(Event::HostFailed {
@@ -288,25 +270,39 @@ impl Runner {
                 .await;
         }
         let mut host = Host::new(self.identity.clone());
-        match host.listen_tcp(bind).await {
-            Ok(addr) => {
-                let fingerprint = host.fingerprint();
-                self.emit(Event::HostingStarted {
-                    direct: Some(addr),
-                    ticket: None,
-                    fingerprint,
-                })
-                .await;
-            }
-            Err(e) => {
-                return self
-                    .emit(Event::HostFailed {
-                        reason: format!("could not listen on {bind}: {e}"),
-                    })
-                    .await;
+        let mut direct = None;
+        if cfg.direct {
+            let bind = SocketAddr::new(cfg.bind, cfg.port);
+            match host.listen_tcp(bind).await {
+                Ok(addr) => direct = Some(addr),
+                Err(e) => {
+                    host.shutdown();
+                    let reason = format!("could not listen on {bind}: {e}");
+                    return self.emit(Event::HostFailed { reason }).await;
+                }
             }
         }
-        if let Some(name) = name {
+        let (mut ticket, mut warning) = (None, None);
+        if let Some(opts) = &cfg.iroh {
+            match host.listen_iroh(opts).await {
+                Ok((t, w)) => (ticket, warning) = (Some(t), w),
+                Err(e) => {
+                    host.shutdown();
+                    return self.emit(Event::HostFailed { reason: e.to_string() }).await;
+                }
+            }
+        }
+        let fingerprint = host.fingerprint();
+        self.emit(Event::HostingStarted {
+            direct,
+            ticket,
+            fingerprint,
+        })
+        .await;
+        if let Some(message) = warning {
+            self.emit(Event::Error { message }).await;
+        }
+        if let Some(name) = cfg.name {
             self.link = Some(host.connect_local());
             self.chat = ChatState::default();
             self.host_key = "local".into();
@@ -315,19 +311,27 @@ impl Runner {
         self.host = Some(host);
     }
 
-    async fn connect(&mut self, target: String, name: String) {
+    async fn connect(&mut self, target: String, name: String, net: IrohOptions) {
         self.link = None;
         self.chat.reset_link();
-        self.target = Some((target.clone(), name.clone()));
-        self.emit(Event::Connecting {
-            target: target.clone(),
-        })
-        .await;
-        match open_link(&target, &self.identity, self.verifier.as_ref()).await {
-            Ok((link, host_key)) => {
+        self.target = Some((target.clone(), name.clone(), net.clone()));
+        self.emit(Event::Connecting { target: target.clone() }).await;
+        match open_link(
+            &target,
+            &net,
+            &mut self.endpoint,
+            &self.identity,
+            self.verifier.as_ref(),
+        )
+        .await
+        {
+            Ok((link, host_key, path)) => {
                 self.link = Some(link);
                 self.host_key = host_key;
                 self.send_raw(Packet::Register { username: name });
+                if let Some(kind) = path {
+                    self.emit(Event::Path { kind }).await;
+                }
             }
             Err(e) => self.emit(e).await,
         }

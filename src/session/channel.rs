@@ -42,10 +42,7 @@ impl Link {
 
     /// Why the link closed, if a pump recorded a reason.
     pub fn reason(&self) -> Option<String> {
-        self.closed_reason
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.closed_reason.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -67,10 +64,7 @@ async fn read_pump(
         };
         match next {
             Err(_) => {
-                set_reason(
-                    &reason,
-                    format!("no sign of life for {}s", IDLE_TIMEOUT.as_secs()),
-                );
+                set_reason(&reason, format!("no sign of life for {}s", IDLE_TIMEOUT.as_secs()));
                 break;
             }
             Ok(Ok(Some(p))) => {

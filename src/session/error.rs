@@ -11,9 +11,7 @@ use std::time::Duration;
 pub enum SessionError {
     #[error("the secure handshake did not finish within {after:?}")]
     Timeout { after: Duration },
-    #[error(
-        "the host could not prove it holds its certificate's private key: someone may be impersonating it"
-    )]
+    #[error("the host could not prove it holds its certificate's private key: someone may be impersonating it")]
     TlsSignature,
     #[error("secure connection (TLS) failed: {0}")]
     Tls(String),
@@ -34,10 +32,7 @@ pub enum SessionError {
     #[error("the connection was closed")]
     Closed,
     #[error("first contact with {host}: its fingerprint is {}", identity.fingerprint)]
-    NeedsTrust {
-        host: String,
-        identity: HostIdentity,
-    },
+    NeedsTrust { host: String, identity: HostIdentity },
     #[error(
         "HOST IDENTITY CHANGED for {host}: it was {old}, now it is {new}. This may be an attack. If the host really reset its keys, run `severus forget {host}` and connect again"
     )]
@@ -67,12 +62,10 @@ impl From<tokio_tungstenite::tungstenite::Error> for SessionError {
         use tokio_tungstenite::tungstenite::error::CapacityError;
         match e {
             E::ConnectionClosed | E::AlreadyClosed => SessionError::Closed,
-            E::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-                SessionError::Oversize {
-                    len: size,
-                    max: max_size,
-                }
-            }
+            E::Capacity(CapacityError::MessageTooLong { size, max_size }) => SessionError::Oversize {
+                len: size,
+                max: max_size,
+            },
             E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => SessionError::Closed,
             E::Io(io) => tls_or_io(io),
             other => SessionError::WebSocket(other.to_string()),
@@ -82,24 +75,15 @@ impl From<tokio_tungstenite::tungstenite::Error> for SessionError {
 
 /// Maps an I/O error from the TLS layer to what it means for the user.
 pub(crate) fn tls_or_io(e: std::io::Error) -> SessionError {
-    if let Some(tls) = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
+    if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         return match tls {
-            rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature) => {
-                SessionError::TlsSignature
-            }
-            rustls::Error::PeerMisbehaved(_) | rustls::Error::DecryptError => {
-                SessionError::TlsSignature
-            }
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature) => SessionError::TlsSignature,
+            rustls::Error::PeerMisbehaved(_) | rustls::Error::DecryptError => SessionError::TlsSignature,
             other => SessionError::Tls(other.to_string()),
         };
     }
     match e.kind() {
-        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
-            SessionError::Closed
-        }
+        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => SessionError::Closed,
         std::io::ErrorKind::InvalidData => SessionError::Tls(e.to_string()),
         _ => SessionError::Io(e),
     }

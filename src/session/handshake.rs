@@ -55,14 +55,7 @@ pub async fn connect<S: Duplex>(
     host: &str,
     verifier: &dyn HostVerifier,
 ) -> Result<Session, SessionError> {
-    connect_with_timeout(
-        io,
-        identity,
-        host,
-        verifier,
-        crate::protocol::limits::HANDSHAKE_TIMEOUT,
-    )
-    .await
+    connect_with_timeout(io, identity, host, verifier, crate::protocol::limits::HANDSHAKE_TIMEOUT).await
 }
 
 /// Client side with an explicit handshake timeout.
@@ -73,12 +66,9 @@ pub async fn connect_with_timeout<S: Duplex>(
     verifier: &dyn HostVerifier,
     timeout: Duration,
 ) -> Result<Session, SessionError> {
-    tokio::time::timeout(
-        timeout,
-        client_handshake(Box::new(io), identity, host, verifier),
-    )
-    .await
-    .map_err(|_| SessionError::Timeout { after: timeout })?
+    tokio::time::timeout(timeout, client_handshake(Box::new(io), identity, host, verifier))
+        .await
+        .map_err(|_| SessionError::Timeout { after: timeout })?
 }
 
 /// Host side, with the default handshake timeout.
@@ -123,12 +113,8 @@ async fn client_handshake(
     )
     .await?;
 
-    let mut noise = Initiator::new(
-        &identity.noise_private,
-        &prologue(&sha256(&cert_der), &exporter),
-    )?;
-    ws.send(Message::Binary(noise.write_first()?.into()))
-        .await?;
+    let mut noise = Initiator::new(&identity.noise_private, &prologue(&sha256(&cert_der), &exporter))?;
+    ws.send(Message::Binary(noise.write_first()?.into())).await?;
     let msg2 = next_binary(&mut ws).await?;
     let host_static = noise.read_second(&msg2)?;
 
@@ -172,24 +158,16 @@ async fn host_handshake(io: BoxedIo, identity: &Identity) -> Result<Session, Ses
         .accept(io)
         .await
         .map_err(tls_or_io)?;
-    let exporter = export(
-        tls.get_ref()
-            .1
-            .export_keying_material([0u8; 32], EXPORTER_LABEL, None),
-    )?;
-    let mut ws = tokio_tungstenite::accept_async_with_config(
-        tokio_rustls::TlsStream::Server(tls),
-        Some(ws::config()),
-    )
-    .await?;
+    let exporter = export(tls.get_ref().1.export_keying_material([0u8; 32], EXPORTER_LABEL, None))?;
+    let mut ws =
+        tokio_tungstenite::accept_async_with_config(tokio_rustls::TlsStream::Server(tls), Some(ws::config())).await?;
 
     let mut noise = Responder::new(
         &identity.noise_private,
         &prologue(&sha256(&identity.tls_cert_der), &exporter),
     )?;
     noise.read_first(&next_binary(&mut ws).await?)?;
-    ws.send(Message::Binary(noise.write_second()?.into()))
-        .await?;
+    ws.send(Message::Binary(noise.write_second()?.into())).await?;
     let (client_static, transport) = noise.read_third(&next_binary(&mut ws).await?)?;
     let (reader, writer) = split(ws, transport);
     Ok(Session {
@@ -228,11 +206,7 @@ pub struct MemoryVerifier {
 }
 
 impl HostVerifier for MemoryVerifier {
-    fn check(
-        &self,
-        host: &str,
-        presented: &HostIdentity,
-    ) -> Result<TrustState, super::VerifierError> {
+    fn check(&self, host: &str, presented: &HostIdentity) -> Result<TrustState, super::VerifierError> {
         let pins = self.pins.lock().unwrap_or_else(|p| p.into_inner());
         Ok(match pins.get(host) {
             None => TrustState::Unknown,
@@ -246,18 +220,13 @@ impl HostVerifier for MemoryVerifier {
 
     fn trust(&self, host: &str, presented: &HostIdentity) -> Result<(), super::VerifierError> {
         let mut pins = self.pins.lock().unwrap_or_else(|p| p.into_inner());
-        pins.entry(host.to_string())
-            .or_insert_with(|| presented.clone());
+        pins.entry(host.to_string()).or_insert_with(|| presented.clone());
         Ok(())
     }
 }
 
 impl<T: HostVerifier + ?Sized> HostVerifier for Arc<T> {
-    fn check(
-        &self,
-        host: &str,
-        presented: &HostIdentity,
-    ) -> Result<TrustState, super::VerifierError> {
+    fn check(&self, host: &str, presented: &HostIdentity) -> Result<TrustState, super::VerifierError> {
         (**self).check(host, presented)
     }
     fn trust(&self, host: &str, presented: &HostIdentity) -> Result<(), super::VerifierError> {

@@ -38,11 +38,7 @@ pub(crate) fn split(ws: Ws, noise: Transport) -> (SessionReader, SessionWriter) 
             noise: noise.clone(),
             nonce: 0,
         },
-        SessionWriter {
-            sink,
-            noise,
-            nonce: 0,
-        },
+        SessionWriter { sink, noise, nonce: 0 },
     )
 }
 

@@ -53,12 +53,10 @@ pub async fn resolve(input: &str) -> Result<SocketAddr, TcpError> {
             input: input.to_string(),
         });
     }
-    let mut addrs = tokio::net::lookup_host(input)
-        .await
-        .map_err(|e| TcpError::Resolve {
-            input: input.to_string(),
-            reason: e.to_string(),
-        })?;
+    let mut addrs = tokio::net::lookup_host(input).await.map_err(|e| TcpError::Resolve {
+        input: input.to_string(),
+        reason: e.to_string(),
+    })?;
     addrs.next().ok_or_else(|| TcpError::Resolve {
         input: input.to_string(),
         reason: "no addresses".into(),
@@ -89,23 +87,10 @@ mod tests {
 
     #[test]
     fn address_forms() {
-        for ok in [
-            "127.0.0.1:3000",
-            "[::1]:3000",
-            "example.org:80",
-            "localhost:1",
-        ] {
+        for ok in ["127.0.0.1:3000", "[::1]:3000", "example.org:80", "localhost:1"] {
             assert!(looks_like_address(ok), "{ok}");
         }
-        for bad in [
-            "127.0.0.1",
-            "::1:3000",
-            "host:",
-            ":80",
-            "a b:1",
-            "host:99999",
-            "",
-        ] {
+        for bad in ["127.0.0.1", "::1:3000", "host:", ":80", "a b:1", "host:99999", ""] {
             assert!(!looks_like_address(bad), "{bad}");
         }
     }
@@ -118,9 +103,6 @@ mod tests {
         assert_eq!(host_key(v6), "[::1]:3000");
         let mapped = resolve("[::ffff:127.0.0.1]:3000").await.unwrap();
         assert_eq!(host_key(mapped), "127.0.0.1:3000");
-        assert!(matches!(
-            resolve("nonsense").await,
-            Err(TcpError::BadAddress { .. })
-        ));
+        assert!(matches!(resolve("nonsense").await, Err(TcpError::BadAddress { .. })));
     }
 }

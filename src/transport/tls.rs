@@ -31,8 +31,7 @@ pub fn provider() -> Arc<CryptoProvider> {
 
 /// The host's TLS configuration: its certificate, TLS 1.3 only.
 pub fn server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>, TlsSetupError> {
-    let key = rcgen::KeyPair::from_pem(&identity.tls_key_pem)
-        .map_err(|e| TlsSetupError::Key(e.to_string()))?;
+    let key = rcgen::KeyPair::from_pem(&identity.tls_key_pem).map_err(|e| TlsSetupError::Key(e.to_string()))?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let cert = CertificateDer::from(identity.tls_cert_der.clone());
     let cfg = rustls::ServerConfig::builder_with_provider(provider())
@@ -73,9 +72,7 @@ impl ServerCertVerifier for PinningVerifier {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         if !intermediates.is_empty() {
-            return Err(rustls::Error::General(
-                "unexpected certificate chain".into(),
-            ));
+            return Err(rustls::Error::General("unexpected certificate chain".into()));
         }
         Ok(ServerCertVerified::assertion())
     }
@@ -86,12 +83,7 @@ impl ServerCertVerifier for PinningVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -100,17 +92,10 @@ impl ServerCertVerifier for PinningVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }

@@ -12,9 +12,6 @@ pub const KEYSTORE_ENV: &str = "SEVERUS_KEYSTORE";
 /// File holding the identity when no keychain is available.
 pub const IDENTITY_FILE: &str = "identity.key";
 
-/// Service name of our keychain entries.
-const KEYCHAIN_SERVICE: &str = "dev.severus.app";
-
 /// Where the identity ended up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -36,9 +33,7 @@ pub enum KeyStoreError {
     },
     #[error("the keychain refused: {0}")]
     Keychain(String),
-    #[error(
-        "the stored identity in {place} is damaged ({reason}); move it away to start over with a new identity"
-    )]
+    #[error("the stored identity in {place} is damaged ({reason}); move it away to start over with a new identity")]
     Corrupt { place: String, reason: String },
     #[error(transparent)]
     Identity(#[from] IdentityError),
@@ -114,9 +109,12 @@ pub fn parse(bytes: &[u8], place: &str) -> Result<Identity, KeyStoreError> {
 
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 mod keychain {
-    use super::{KEYCHAIN_SERVICE, KeyStoreError};
+    use super::KeyStoreError;
     use std::path::Path;
     use std::time::Duration;
+
+    /// Service name of our keychain entries.
+    const KEYCHAIN_SERVICE: &str = "dev.severus.app";
 
     /// How long the probe waits for a keychain (D-Bus can hang without a session bus).
     const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -147,8 +145,7 @@ mod keychain {
     }
 
     pub fn load(account: &str) -> Result<Option<Vec<u8>>, KeyStoreError> {
-        let e = keyring::Entry::new(KEYCHAIN_SERVICE, account)
-            .map_err(|e| KeyStoreError::Keychain(e.to_string()))?;
+        let e = keyring::Entry::new(KEYCHAIN_SERVICE, account).map_err(|e| KeyStoreError::Keychain(e.to_string()))?;
         match e.get_secret() {
             Ok(bytes) => Ok(Some(bytes)),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -179,9 +176,7 @@ mod keychain {
         Ok(None)
     }
     pub fn save(_: &str, _: &[u8]) -> Result<(), KeyStoreError> {
-        Err(KeyStoreError::Keychain(
-            "no keychain on this platform".into(),
-        ))
+        Err(KeyStoreError::Keychain("no keychain on this platform".into()))
     }
 }
 
@@ -218,9 +213,6 @@ mod tests {
         assert!(matches!(err, KeyStoreError::Corrupt { .. }));
         assert!(err.to_string().contains("damaged"));
         // Nothing was overwritten.
-        assert_eq!(
-            std::fs::read(tmp.path().join(IDENTITY_FILE)).unwrap(),
-            b"not cbor"
-        );
+        assert_eq!(std::fs::read(tmp.path().join(IDENTITY_FILE)).unwrap(), b"not cbor");
     }
 }

@@ -25,9 +25,7 @@ pub enum TrustError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "{path} is damaged ({reason}); fix or delete it (you will be asked to trust hosts again)"
-    )]
+    #[error("{path} is damaged ({reason}); fix or delete it (you will be asked to trust hosts again)")]
     Corrupt { path: PathBuf, reason: String },
     #[error("{host} is already pinned to another identity; forget it first")]
     AlreadyPinned { host: String },
@@ -70,10 +68,7 @@ pub fn parse(bytes: &[u8]) -> Result<KnownHostsFile, String> {
     }
     for (host, pin) in &file.hosts {
         let ok = |h: &str| hex::decode(h).map(|b| b.len() == 32).unwrap_or(false);
-        if !ok(&pin.cert_sha256)
-            || !ok(&pin.noise_static)
-            || Fingerprint::parse(&pin.fingerprint).is_none()
-        {
+        if !ok(&pin.cert_sha256) || !ok(&pin.noise_static) || Fingerprint::parse(&pin.fingerprint).is_none() {
             return Err(format!("bad pin for {host}"));
         }
     }
@@ -160,9 +155,7 @@ impl KnownHosts {
         match file.hosts.get(host) {
             Some(old) if *old == pin => return Ok(()),
             Some(_) => {
-                return Err(TrustError::AlreadyPinned {
-                    host: host.to_string(),
-                });
+                return Err(TrustError::AlreadyPinned { host: host.to_string() });
             }
             None => {}
         }
@@ -184,13 +177,11 @@ impl KnownHosts {
 
 impl HostVerifier for KnownHosts {
     fn check(&self, host: &str, presented: &HostIdentity) -> Result<TrustState, VerifierError> {
-        self.lookup(host, presented)
-            .map_err(|e| VerifierError(e.to_string()))
+        self.lookup(host, presented).map_err(|e| VerifierError(e.to_string()))
     }
 
     fn trust(&self, host: &str, presented: &HostIdentity) -> Result<(), VerifierError> {
-        self.add(host, presented)
-            .map_err(|e| VerifierError(e.to_string()))
+        self.add(host, presented).map_err(|e| VerifierError(e.to_string()))
     }
 }
 
@@ -205,15 +196,9 @@ mod tests {
         let kh = KnownHosts::new(tmp.path());
         let a = Identity::generate().unwrap().host_identity();
         let b = Identity::generate().unwrap().host_identity();
-        assert_eq!(
-            kh.lookup("127.0.0.1:3000", &a).unwrap(),
-            TrustState::Unknown
-        );
+        assert_eq!(kh.lookup("127.0.0.1:3000", &a).unwrap(), TrustState::Unknown);
         kh.add("127.0.0.1:3000", &a).unwrap();
-        assert_eq!(
-            kh.lookup("127.0.0.1:3000", &a).unwrap(),
-            TrustState::Trusted
-        );
+        assert_eq!(kh.lookup("127.0.0.1:3000", &a).unwrap(), TrustState::Trusted);
         assert_eq!(
             kh.lookup("127.0.0.1:3000", &b).unwrap(),
             TrustState::Changed {
@@ -227,17 +212,12 @@ mod tests {
         ));
         // Another process (a fresh handle) sees the same pins.
         assert_eq!(
-            KnownHosts::new(tmp.path())
-                .lookup("127.0.0.1:3000", &a)
-                .unwrap(),
+            KnownHosts::new(tmp.path()).lookup("127.0.0.1:3000", &a).unwrap(),
             TrustState::Trusted
         );
         assert!(kh.forget("127.0.0.1:3000").unwrap());
         assert!(!kh.forget("127.0.0.1:3000").unwrap());
-        assert_eq!(
-            kh.lookup("127.0.0.1:3000", &b).unwrap(),
-            TrustState::Unknown
-        );
+        assert_eq!(kh.lookup("127.0.0.1:3000", &b).unwrap(), TrustState::Unknown);
     }
 
     #[test]
@@ -264,11 +244,12 @@ mod tests {
         assert!(matches!(err, TrustError::Corrupt { .. }));
         assert!(matches!(kh.add("h", &a), Err(TrustError::Corrupt { .. })));
         assert_eq!(std::fs::read(kh.path()).unwrap(), b"{ not json");
-        std::fs::write(kh.path(), br#"{"version":1,"hosts":{"h":{"cert_sha256":"00","noise_static":"00","fingerprint":"x"}}}"#).unwrap();
-        assert!(matches!(
-            kh.lookup("h", &a),
-            Err(TrustError::Corrupt { .. })
-        ));
+        std::fs::write(
+            kh.path(),
+            br#"{"version":1,"hosts":{"h":{"cert_sha256":"00","noise_static":"00","fingerprint":"x"}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(kh.lookup("h", &a), Err(TrustError::Corrupt { .. })));
     }
 
     #[test]
@@ -277,9 +258,6 @@ mod tests {
         let kh = KnownHosts::new(tmp.path());
         std::fs::write(kh.path(), vec![b' '; MAX_KNOWN_HOSTS_BYTES as usize + 1]).unwrap();
         let a = Identity::generate().unwrap().host_identity();
-        assert!(matches!(
-            kh.lookup("h", &a),
-            Err(TrustError::Corrupt { .. })
-        ));
+        assert!(matches!(kh.lookup("h", &a), Err(TrustError::Corrupt { .. })));
     }
 }

@@ -6,12 +6,7 @@ use std::net::SocketAddr;
 use tokio::net::{TcpListener, TcpStream};
 
 /// Accepts one connection on a fresh loopback port and runs the host handshake.
-pub async fn one_shot_host(
-    identity: Identity,
-) -> (
-    SocketAddr,
-    tokio::task::JoinHandle<Result<Session, SessionError>>,
-) {
+pub async fn one_shot_host(identity: Identity) -> (SocketAddr, tokio::task::JoinHandle<Result<Session, SessionError>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
@@ -22,20 +17,21 @@ pub async fn one_shot_host(
 }
 
 /// Connects a client with `verifier` to `addr`.
-pub async fn client(
-    addr: SocketAddr,
-    identity: &Identity,
-    verifier: &MemoryVerifier,
-) -> Result<Session, SessionError> {
+pub async fn client(addr: SocketAddr, identity: &Identity, verifier: &MemoryVerifier) -> Result<Session, SessionError> {
     let tcp = TcpStream::connect(addr).await.unwrap();
     session::connect(tcp, identity, &addr.to_string(), verifier).await
 }
 
 /// A verifier that already trusts `host` at `addr`.
 pub fn trusting(addr: SocketAddr, host: &Identity) -> MemoryVerifier {
+    trusting_key(&addr.to_string(), host)
+}
+
+/// A verifier that already trusts `host` under the known_hosts name `key`.
+pub fn trusting_key(key: &str, host: &Identity) -> MemoryVerifier {
     use severus::session::HostVerifier;
     let v = MemoryVerifier::default();
-    v.trust(&addr.to_string(), &host.host_identity()).unwrap();
+    v.trust(key, &host.host_identity()).unwrap();
     v
 }
 
@@ -52,10 +48,7 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub async fn start_host() -> (Host, SocketAddr, Identity) {
     let id = Identity::generate().unwrap();
     let mut host = Host::new(Arc::new(id.clone()));
-    let addr = host
-        .listen_tcp("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let addr = host.listen_tcp("127.0.0.1:0".parse().unwrap()).await.unwrap();
     (host, addr, id)
 }
 
@@ -73,6 +66,7 @@ impl Peer {
         p.cmd(Command::Connect {
             target: addr.to_string(),
             name: name.into(),
+            net: Default::default(),
         })
         .await;
         p.until(|e| matches!(e, Event::Connected { .. })).await;
@@ -80,15 +74,16 @@ impl Peer {
     }
 
     pub fn new(addr: SocketAddr, host_id: &Identity) -> Peer {
+        Peer::trusting(&addr.to_string(), host_id)
+    }
+
+    /// A fresh identity that trusts `host_id` under the known_hosts name `key`.
+    pub fn trusting(key: &str, host_id: &Identity) -> Peer {
         let (svc, ev) = severus::service::spawn_with(
             Arc::new(Identity::generate().unwrap()),
-            Arc::new(trusting(addr, host_id)),
+            Arc::new(trusting_key(key, host_id)),
         );
-        Peer {
-            svc,
-            ev,
-            log: vec![],
-        }
+        Peer { svc, ev, log: vec![] }
     }
 
     pub async fn cmd(&self, c: Command) {

@@ -31,9 +31,7 @@ async fn lobby_dms_and_rooms_with_three_members() {
     })
     .await;
     let echo = a.message("hello all").await;
-    assert!(
-        matches!(echo, Event::Message { own: true, ref room_name, .. } if room_name == "lobby")
-    );
+    assert!(matches!(echo, Event::Message { own: true, ref room_name, .. } if room_name == "lobby"));
     a.until(|e| matches!(e, Event::Acked { .. })).await;
     let got = b.message("hello all").await;
     assert!(matches!(got, Event::Message { own: false, ref from, .. } if from.name == "alice"));
@@ -45,18 +43,13 @@ async fn lobby_dms_and_rooms_with_three_members() {
         text: "psst".into(),
     })
     .await;
-    b.until(
-        |e| matches!(e, Event::Dm { body, from, .. } if body == "psst" && from.name == "alice"),
-    )
-    .await;
-    a.until(|e| matches!(e, Event::DmSent { to, .. } if to == "bob"))
+    b.until(|e| matches!(e, Event::Dm { body, from, .. } if body == "psst" && from.name == "alice"))
         .await;
+    a.until(|e| matches!(e, Event::DmSent { to, .. } if to == "bob")).await;
 
     // Rooms: create (creator joins), join by name in another case.
     a.cmd(Command::CreateRoom { name: "ops".into() }).await;
-    let Event::RoomJoined { room_id: ops, .. } =
-        a.until(|e| matches!(e, Event::RoomJoined { .. })).await
-    else {
+    let Event::RoomJoined { room_id: ops, .. } = a.until(|e| matches!(e, Event::RoomJoined { .. })).await else {
         unreachable!()
     };
     b.cmd(Command::JoinRoom { room: "OPS".into() }).await;
@@ -70,14 +63,12 @@ async fn lobby_dms_and_rooms_with_three_members() {
         text: "ops only".into(),
     })
     .await;
-    a.until(|e| matches!(e, Event::Message { body, room_name, .. } if body == "ops only" && room_name == "ops")).await;
+    a.until(|e| matches!(e, Event::Message { body, room_name, .. } if body == "ops only" && room_name == "ops"))
+        .await;
     b.message("ops only").await;
 
     // A non-member cannot post into the room: refused, with its text.
-    c.cmd(Command::JoinRoom {
-        room: ops.to_string(),
-    })
-    .await; // joins by id...
+    c.cmd(Command::JoinRoom { room: ops.to_string() }).await; // joins by id...
     c.until(|e| matches!(e, Event::RoomJoined { .. })).await;
     c.cmd(Command::LeaveRoom { room_id: ops }).await; // ...and leaves again
     c.until(|e| matches!(e, Event::RoomLeft { .. })).await;
@@ -119,10 +110,8 @@ async fn lobby_dms_and_rooms_with_three_members() {
     b.until(|e| matches!(e, Event::Users { users } if users.len() == 2))
         .await;
     a.cmd(Command::Disconnect).await;
-    b.until(
-        |e| matches!(e, Event::Rooms { rooms } if rooms.iter().all(|r: &RoomInfo| r.id != ops)),
-    )
-    .await;
+    b.until(|e| matches!(e, Event::Rooms { rooms } if rooms.iter().all(|r: &RoomInfo| r.id != ops)))
+        .await;
     b.until(|e| matches!(e, Event::Users { users } if users.len() == 1))
         .await;
 }
@@ -142,11 +131,10 @@ async fn refused_names_leave_everyone_else_unaffected() {
         p.cmd(Command::Connect {
             target: addr.to_string(),
             name: name.into(),
+            net: Default::default(),
         })
         .await;
-        let e = p
-            .until(|e| matches!(e, Event::RegistrationRefused { .. }))
-            .await;
+        let e = p.until(|e| matches!(e, Event::RegistrationRefused { .. })).await;
         assert!(
             matches!(&e, Event::RegistrationRefused { reason } if reason.contains(why)),
             "{name:?}: {e:?}"
@@ -178,15 +166,8 @@ async fn raw(
         .await
         .unwrap();
     let (mut r, mut w) = s.split();
-    w.send(&Packet::Register {
-        username: name.into(),
-    })
-    .await
-    .unwrap();
-    assert!(matches!(
-        r.recv().await.unwrap(),
-        Some(Packet::Welcome { .. })
-    ));
+    w.send(&Packet::Register { username: name.into() }).await.unwrap();
+    assert!(matches!(r.recv().await.unwrap(), Some(Packet::Welcome { .. })));
     (r, w)
 }
 
@@ -221,6 +202,7 @@ async fn same_name_same_key_replaces_another_key_is_taken() {
     p.cmd(Command::Connect {
         target: addr.to_string(),
         name: "dora".into(),
+        net: Default::default(),
     })
     .await;
     p.until(|e| matches!(e, Event::RegistrationRefused { reason } if reason.contains("taken")))
@@ -263,10 +245,7 @@ async fn oversize_body_and_flood_are_refused_with_reasons() {
         }
     }
     assert!(big_refused && ok_acked);
-    assert!(
-        acked >= RATE_BURST as usize - 10 && acked < 70,
-        "acked {acked}"
-    );
+    assert!(acked >= RATE_BURST as usize - 10 && acked < 70, "acked {acked}");
     assert!(slowed > 30, "slowed {slowed}");
     // Bob is unaffected: gets what was accepted and can still talk.
     b.cmd(Command::Send {
@@ -283,30 +262,14 @@ async fn a_member_that_never_reads_is_disconnected_and_others_get_everything() {
     let (_host, addr, hid) = start_host().await;
     let mut watcher = Peer::join(addr, &hid, "watcher").await;
     // Tiny receive buffer and never a read.
-    let (_slow_r, _slow_w) = raw(
-        addr,
-        &hid,
-        &Identity::generate().unwrap(),
-        "slowpoke",
-        Some(4096),
-    )
-    .await;
+    let (_slow_r, _slow_w) = raw(addr, &hid, &Identity::generate().unwrap(), "slowpoke", Some(4096)).await;
     watcher
         .until(|e| matches!(e, Event::Joined { name, .. } if name == "slowpoke"))
         .await;
 
     let mut senders = vec![];
     for n in 0..3 {
-        senders.push(
-            raw(
-                addr,
-                &hid,
-                &Identity::generate().unwrap(),
-                &format!("sender{n}"),
-                None,
-            )
-            .await,
-        );
+        senders.push(raw(addr, &hid, &Identity::generate().unwrap(), &format!("sender{n}"), None).await);
     }
     let body = "z".repeat(MAX_BODY_LEN - 16);
     let mut sent = 0usize;

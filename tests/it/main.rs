@@ -4,4 +4,5 @@
 mod cli;
 mod common;
 mod host;
+mod iroh;
 mod session;

@@ -32,11 +32,7 @@ async fn round_trip_both_ways_at_and_over_the_cap() {
     let v = trusting(addr, &host_id);
     let mut c = client(addr, &client_id, &v).await.unwrap();
     let mut h = host.await.unwrap().unwrap();
-    assert_eq!(
-        h.peer_static(),
-        client_id.noise_public,
-        "host learns the client's key"
-    );
+    assert_eq!(h.peer_static(), client_id.noise_public, "host learns the client's key");
     assert_eq!(c.peer_static(), host_id.noise_public);
 
     c.send(&Packet::Register {
@@ -65,27 +61,15 @@ async fn round_trip_both_ways_at_and_over_the_cap() {
     }
     assert_eq!(at_cap.len(), MAX_FRAME_LEN);
     cw.send_frame(&at_cap).await.unwrap();
-    assert!(matches!(
-        hr.recv().await.unwrap(),
-        Some(Packet::Message { .. })
-    ));
+    assert!(matches!(hr.recv().await.unwrap(), Some(Packet::Message { .. })));
 
     // Over the cap: refused before sending, and the session stays usable.
     let over = msg("x".repeat(MAX_FRAME_LEN));
-    assert!(matches!(
-        cw.send(&over).await,
-        Err(SessionError::Oversize { .. })
-    ));
+    assert!(matches!(cw.send(&over).await, Err(SessionError::Oversize { .. })));
     hw.send(&Packet::Pong { timestamp: 7 }).await.unwrap();
-    assert_eq!(
-        cr.recv().await.unwrap(),
-        Some(Packet::Pong { timestamp: 7 })
-    );
+    assert_eq!(cr.recv().await.unwrap(), Some(Packet::Pong { timestamp: 7 }));
     cw.send(&Packet::Ping { timestamp: 8 }).await.unwrap();
-    assert_eq!(
-        hr.recv().await.unwrap(),
-        Some(Packet::Ping { timestamp: 8 })
-    );
+    assert_eq!(hr.recv().await.unwrap(), Some(Packet::Ping { timestamp: 8 }));
 
     // Clean close is Ok(None) on the other side.
     cw.close().await;
@@ -100,11 +84,7 @@ async fn first_contact_needs_trust_then_connects_then_is_silent() {
 
     let (addr, host) = one_shot_host(host_id.clone()).await;
     let err = client(addr, &client_id, &v).await.err().unwrap();
-    let SessionError::NeedsTrust {
-        host: name,
-        identity,
-    } = err
-    else {
+    let SessionError::NeedsTrust { host: name, identity } = err else {
         panic!("expected NeedsTrust, got {err}");
     };
     assert_eq!(name, addr.to_string());
@@ -151,10 +131,7 @@ async fn same_certificate_with_another_noise_key_is_refused() {
     forged.tls_cert_der = real.tls_cert_der.clone();
     let (addr, _host) = one_shot_host(forged.clone()).await;
     let v = trusting(addr, &real);
-    let err = client(addr, &Identity::generate().unwrap(), &v)
-        .await
-        .err()
-        .unwrap();
+    let err = client(addr, &Identity::generate().unwrap(), &v).await.err().unwrap();
     assert!(matches!(err, SessionError::IdentityChanged { .. }), "{err}");
     assert!(err.to_string().contains("severus forget"), "{err}");
 }
@@ -200,10 +177,7 @@ async fn pinned_client_refuses_proxy_with_its_own_certificate() {
     // The proxy runs a complete host of its own (its own TLS and Noise keys).
     let (addr, _host) = one_shot_host(proxy_id.clone()).await;
     let v = trusting(addr, &real);
-    let err = client(addr, &Identity::generate().unwrap(), &v)
-        .await
-        .err()
-        .unwrap();
+    let err = client(addr, &Identity::generate().unwrap(), &v).await.err().unwrap();
     assert!(matches!(err, SessionError::IdentityChanged { .. }), "{err}");
 }
 
@@ -227,10 +201,7 @@ async fn real_certificate_without_its_key_is_refused() {
     #[derive(Debug)]
     struct Fixed(Arc<rustls::sign::CertifiedKey>);
     impl rustls::server::ResolvesServerCert for Fixed {
-        fn resolve(
-            &self,
-            _: rustls::server::ClientHello<'_>,
-        ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        fn resolve(&self, _: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
             Some(self.0.clone())
         }
     }
@@ -243,15 +214,10 @@ async fn real_certificate_without_its_key_is_refused() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
-        let _ = tokio_rustls::TlsAcceptor::from(Arc::new(cfg))
-            .accept(tcp)
-            .await;
+        let _ = tokio_rustls::TlsAcceptor::from(Arc::new(cfg)).accept(tcp).await;
     });
     let v = trusting(addr, &real);
-    let err = client(addr, &Identity::generate().unwrap(), &v)
-        .await
-        .err()
-        .unwrap();
+    let err = client(addr, &Identity::generate().unwrap(), &v).await.err().unwrap();
     assert!(matches!(err, SessionError::TlsSignature), "{err}");
     assert!(err.to_string().contains("impersonating"));
 }
@@ -310,9 +276,7 @@ async fn garbage_after_the_handshake_is_a_decode_error() {
     let host_id = Identity::generate().unwrap();
     let (addr, host) = one_shot_host(host_id.clone()).await;
     let v = trusting(addr, &host_id);
-    let c = client(addr, &Identity::generate().unwrap(), &v)
-        .await
-        .unwrap();
+    let c = client(addr, &Identity::generate().unwrap(), &v).await.unwrap();
     let h = host.await.unwrap().unwrap();
     let (_cr, mut cw) = c.split();
     let (mut hr, _hw) = h.split();
@@ -332,16 +296,12 @@ async fn a_peer_that_vanishes_is_a_clean_end() {
     let host_id = Identity::generate().unwrap();
     let (addr, host) = one_shot_host(host_id.clone()).await;
     let v = trusting(addr, &host_id);
-    let c = client(addr, &Identity::generate().unwrap(), &v)
-        .await
-        .unwrap();
+    let c = client(addr, &Identity::generate().unwrap(), &v).await.unwrap();
     let h = host.await.unwrap().unwrap();
     let (mut hr, _) = h.split();
     // The client drops its socket without a close frame: the reader sees the end.
     drop(c);
-    let end = tokio::time::timeout(Duration::from_secs(5), hr.recv())
-        .await
-        .unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(5), hr.recv()).await.unwrap();
     assert!(
         matches!(end, Ok(None) | Err(SessionError::Closed)),
         "{:?}",
