@@ -220,3 +220,29 @@ async fn restarted_host_keeps_its_ticket_and_clients_reconnect_without_a_prompt(
     assert_eq!(parse_ticket(&t3).unwrap().id, parse_ticket(&t1[8..]).unwrap().id);
     h3.kill().await;
 }
+
+#[tokio::test]
+async fn an_unreachable_relay_never_hangs_the_host() {
+    // A relay URL on loopback where nothing listens: the host waits at most RELAY_WAIT,
+    // then prints the ticket with its direct addresses and says so.
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "host",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--iroh",
+        "--no-direct",
+        "--relay",
+        "http://127.0.0.1:9",
+    ];
+    let started = std::time::Instant::now();
+    let mut h = Proc::spawn(tmp.path(), &args);
+    let t = h.line_where(|l| l.starts_with("ticket: ")).await;
+    h.line("! no relay reachable: ticket holds direct addresses only").await;
+    let waited = started.elapsed();
+    assert!(waited < severus::transport::iroh::RELAY_WAIT * 3, "{waited:?}");
+    assert!(!parse_ticket(&t[8..]).unwrap().ip_addrs().collect::<Vec<_>>().is_empty());
+    h.kill().await;
+}
