@@ -41,7 +41,10 @@ pub fn run(cli: Cli) -> ExitCode {
         eprintln!("! no data directory: pass --data-dir DIR");
         return ExitCode::from(exit::USAGE);
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        return window(dir);
+    };
+    match command {
         CliCommand::Fingerprint => fingerprint(dir),
         CliCommand::Forget { host } => forget(dir, &host),
         CliCommand::Host {
@@ -92,6 +95,21 @@ pub fn run(cli: Cli) -> ExitCode {
                 },
             )
         }
+    }
+}
+
+/// Opens the app window, or explains why there is none in a headless build.
+fn window(dir: PathBuf) -> ExitCode {
+    #[cfg(feature = "ui")]
+    {
+        crate::ui::launch(dir);
+        ExitCode::SUCCESS
+    }
+    #[cfg(not(feature = "ui"))]
+    {
+        let _ = dir;
+        eprintln!("! this is a headless build: use `severus host`, `severus join` or `severus --help`");
+        ExitCode::from(exit::USAGE)
     }
 }
 

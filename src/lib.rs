@@ -18,3 +18,5 @@ pub mod service;
 pub mod session;
 pub mod transport;
 pub mod trust;
+#[cfg(feature = "ui")]
+pub mod ui;

@@ -5,6 +5,7 @@ pub mod datadir;
 pub mod files;
 pub mod keystore;
 pub mod known_hosts;
+pub mod prefs;
 
 pub use datadir::{DATA_DIR_ENV, data_dir};
 pub use keystore::{KeyStoreError, StoreKind, load_or_create_identity};

@@ -13,8 +13,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "SEVERUS_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Without a command, the app window opens (when built with the UI).
     #[command(subcommand)]
-    pub command: CliCommand,
+    pub command: Option<CliCommand>,
 }
 
 #[derive(Debug, Subcommand)]

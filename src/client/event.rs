@@ -107,6 +107,13 @@ pub enum Event {
         room_id: Uuid,
         name: String,
     },
+    /// A message or DM of ours is on its way (`to` None: room or lobby `room_id`).
+    Queued {
+        id: Uuid,
+        room_id: Option<Uuid>,
+        to: Option<String>,
+        text: String,
+    },
     /// A request we sent was accepted.
     Acked {
         id: Uuid,

@@ -156,6 +156,27 @@ impl Runner {
     /// Sends a tracked request, or reports it failed with its text.
     async fn send_request(&mut self, p: Packet) {
         let id = p.request_id().unwrap_or_default();
+        let queued = match &p {
+            Packet::Message { id, body, room_id, .. } => Some(Event::Queued {
+                id: *id,
+                room_id: *room_id,
+                to: None,
+                text: body.clone(),
+            }),
+            Packet::Route { id, to, body, .. } => {
+                let name = self.chat.users.iter().find(|u| u.id == *to).map(|u| u.name.clone());
+                Some(Event::Queued {
+                    id: *id,
+                    room_id: None,
+                    to: name,
+                    text: body.clone(),
+                })
+            }
+            _ => None,
+        };
+        if let Some(e) = queued {
+            self.emit(e).await;
+        }
         if !self.send_raw(p) {
             let reason = if self.link.is_some() {
                 "the connection is congested"

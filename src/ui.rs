@@ -1,0 +1,17 @@
+//! The Dioxus app: small components over one `AppState` (signals in context), fed by
+//! one coroutine that sends `Command`s to the service and applies its `Event`s.
+//! No socket or crypto code lives here.
+
+mod app;
+mod chart;
+mod chat;
+mod dialogs;
+mod host_panel;
+pub mod model;
+mod start;
+mod state;
+mod toasts;
+
+pub use app::{App, Shell, UiConfig, launch};
+pub use model::Model;
+pub use state::AppState;

@@ -1,0 +1,124 @@
+//! The root: provides `AppState`, runs the one coroutine that talks to the service, and
+//! lays out the current screen with dialogs and toasts. `launch` opens the window.
+
+use super::chat::ChatScreen;
+use super::dialogs::DialogLayer;
+use super::model::{Model, Screen};
+use super::start::StartScreen;
+use super::state::AppState;
+use super::toasts::Toasts;
+use crate::service::{self, Command};
+use crate::trust::prefs::Prefs;
+use dioxus::prelude::*;
+use futures_util::StreamExt;
+use std::path::PathBuf;
+
+const CSS: Asset = asset!("/assets/main.css");
+
+/// What the window is started with (given to `launch`, read from context).
+#[derive(Clone, Debug)]
+pub struct UiConfig {
+    pub data_dir: PathBuf,
+}
+
+/// Opens the app window (desktop) or the app (mobile) on `data_dir`.
+pub fn launch(data_dir: PathBuf) {
+    launch_with(data_dir, App)
+}
+
+/// Opens a window running `root` (tests pass a root that also drives the window).
+pub fn launch_with(data_dir: PathBuf, root: fn() -> Element) {
+    let cfg = UiConfig { data_dir };
+    #[cfg(feature = "desktop")]
+    {
+        use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+        let size = std::env::var("SEVERUS_WINDOW_SIZE")
+            .ok()
+            .and_then(|s| {
+                s.split_once('x')
+                    .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+            })
+            .unwrap_or((1024.0, 720.0));
+        let window = WindowBuilder::new()
+            .with_title("Severus")
+            .with_inner_size(LogicalSize::new(size.0, size.1))
+            .with_min_inner_size(LogicalSize::new(340.0, 480.0));
+        let desktop = Config::new()
+            .with_window(window)
+            .with_menu(None)
+            .with_disable_context_menu(true);
+        dioxus::LaunchBuilder::desktop()
+            .with_cfg(desktop)
+            .with_context(cfg)
+            .launch(root);
+    }
+    #[cfg(all(feature = "mobile", not(feature = "desktop")))]
+    dioxus::LaunchBuilder::mobile().with_context(cfg).launch(root);
+}
+
+/// The app: state, the service coroutine, and the shell.
+#[component]
+pub fn App() -> Element {
+    let cfg = use_context::<UiConfig>();
+    let state = use_context_provider(|| {
+        let prefs = Prefs::load(&cfg.data_dir);
+        AppState::new(Model::default(), prefs, Some(cfg.data_dir.clone()))
+    });
+    use_coroutine(move |mut rx: UnboundedReceiver<Command>| {
+        let dir = cfg.data_dir.clone();
+        let mut model = state.model;
+        async move {
+            let (svc, mut events) = match service::spawn(&dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    model.write().toast(format!("Cannot start: {e}"));
+                    return;
+                }
+            };
+            loop {
+                tokio::select! {
+                    cmd = rx.next() => match cmd {
+                        Some(c) => { svc.send(c).await; }
+                        None => break,
+                    },
+                    ev = events.recv() => match ev {
+                        Some(e) => model.write().apply(e),
+                        None => break,
+                    },
+                }
+            }
+        }
+    });
+    rsx! { Shell {} }
+}
+
+/// Everything below the state: the current screen, dialogs and toasts.
+#[component]
+pub fn Shell() -> Element {
+    let state = use_context::<AppState>();
+    let screen = state.model.read().screen.clone();
+    rsx! {
+        document::Title { "Severus" }
+        document::Stylesheet { href: CSS }
+        div { class: "app",
+            match screen {
+                Screen::Start => rsx! { StartScreen {} },
+                Screen::Connecting { target } => rsx! { Connecting { target } },
+                Screen::Chat => rsx! { ChatScreen {} },
+            }
+            DialogLayer {}
+            Toasts {}
+        }
+    }
+}
+
+/// The spinner while a connection is being made.
+#[component]
+fn Connecting(target: String) -> Element {
+    rsx! {
+        div { class: "connecting", role: "status",
+            div { class: "spinner" }
+            p { "Connecting to " span { class: "mono", "{target}" } "…" }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The chat screen: header (state, ping, disconnect), a sidebar (host panel,
+//! conversations with unread counts, rooms, members) that is a drawer on phones, the
+//! message list and the composer.
+
+use super::host_panel::HostPanel;
+use super::model::{Conv, Delivery, Line, LinkState};
+use super::state::AppState;
+use crate::protocol::name_key;
+use crate::service::Command;
+use crate::transport::iroh::PathKind;
+use dioxus::prelude::*;
+
+#[component]
+pub fn ChatScreen() -> Element {
+    let mut drawer = use_signal(|| false);
+    rsx! {
+        div { class: if drawer() { "chat drawer-open" } else { "chat" },
+            Header { on_menu: move |_| drawer.toggle() }
+            div { class: "scrim", onclick: move |_| drawer.set(false) }
+            aside { id: "sidebar", class: "sidebar",
+                onclick: move |_| drawer.set(false),
+                HostPanel {}
+                Conversations {}
+                Members {}
+            }
+            main { class: "conversation",
+                Messages {}
+                Composer {}
+            }
+        }
+    }
+}
+
+#[component]
+fn Header(on_menu: EventHandler<()>) -> Element {
+    let state = use_context::<AppState>();
+    let tx = use_coroutine_handle::<Command>();
+    let m = state.model.read();
+    let title = m.conv_title(&m.current);
+    let hosting = m.hosting.is_some();
+    let (class, status) = match &m.link {
+        LinkState::Online => {
+            let mut s = "Connected".to_string();
+            if let Some(ms) = m.ping_ms {
+                s.push_str(&format!(" · {ms} ms"));
+            }
+            if let Some(p) = m.path {
+                s.push_str(if p == PathKind::Direct {
+                    " · direct"
+                } else {
+                    " · relayed"
+                });
+            }
+            (
+                if m.ping_ms.unwrap_or(0) > 150 {
+                    "status slow"
+                } else {
+                    "status ok"
+                },
+                s,
+            )
+        }
+        LinkState::Connecting => ("status busy", "Connecting…".to_string()),
+        LinkState::Lost(r) => ("status lost", format!("Disconnected: {r}")),
+        LinkState::Offline => ("status lost", "Offline".to_string()),
+    };
+    let me = m.me.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+    rsx! {
+        header { class: "topbar",
+            button { id: "menu", class: "icon menu-button", title: "Rooms and members", onclick: move |_| on_menu.call(()), "☰" }
+            div { class: "title",
+                h2 { id: "conv-title", "{title}" }
+                span { id: "link-status", class: "{class}", "{status}" }
+            }
+            span { class: "me", "{me}" }
+            if hosting {
+                button { id: "stop-host", class: "danger", onclick: move |_| tx.send(Command::StopHost), "Stop hosting" }
+            } else {
+                button { id: "disconnect", onclick: move |_| tx.send(Command::Disconnect), "Disconnect" }
+            }
+        }
+    }
+}
+
+#[component]
+fn Conversations() -> Element {
+    let state = use_context::<AppState>();
+    let tx = use_coroutine_handle::<Command>();
+    let mut room_name = use_signal(String::new);
+    let m = state.model.read();
+    let mut convs = vec![Conv::Lobby];
+    convs.extend(m.joined.keys().map(|id| Conv::Room(*id)));
+    convs.extend(m.convs.keys().filter(|c| matches!(c, Conv::Dm(_))).cloned());
+    let others: Vec<_> = m
+        .rooms
+        .iter()
+        .filter(|r| !m.joined.contains_key(&r.id))
+        .cloned()
+        .collect();
+    let mut create = move |_| {
+        let name = room_name().trim().to_string();
+        if !name.is_empty() {
+            let exists = state
+                .model
+                .read()
+                .rooms
+                .iter()
+                .any(|r| name_key(&r.name) == name_key(&name));
+            tx.send(if exists {
+                Command::JoinRoom { room: name }
+            } else {
+                Command::CreateRoom { name }
+            });
+            room_name.set(String::new());
+        }
+    };
+    rsx! {
+        section { class: "panel",
+            h3 { "Conversations" }
+            ul { class: "list", id: "conversations",
+                for c in convs {
+                    ConvItem { key: "{c:?}", conv: c.clone() }
+                }
+            }
+            if !others.is_empty() {
+                h3 { "Other rooms" }
+                ul { class: "list",
+                    for r in others {
+                        li { key: "{r.id}",
+                            button { class: "row", onclick: move |_| tx.send(Command::JoinRoom { room: r.id.to_string() }),
+                                span { "# {r.name}" }
+                                span { class: "muted", "{r.members} · join" }
+                            }
+                        }
+                    }
+                }
+            }
+            div { class: "inline-form", onclick: move |e| e.stop_propagation(),
+                input { id: "room-name", placeholder: "room name", value: "{room_name}",
+                    oninput: move |e| room_name.set(e.value()),
+                    onkeydown: move |e: KeyboardEvent| if e.key() == Key::Enter { create(()) } }
+                button { id: "room-go", onclick: move |_| create(()), "Create / join" }
+            }
+        }
+    }
+}
+
+#[component]
+fn ConvItem(conv: Conv) -> Element {
+    let mut state = use_context::<AppState>();
+    let tx = use_coroutine_handle::<Command>();
+    let m = state.model.read();
+    let title = m.conv_title(&conv);
+    let unread = m.unread.get(&conv).copied().unwrap_or(0);
+    let active = m.current == conv;
+    let label = match &conv {
+        Conv::Lobby => "# lobby".to_string(),
+        Conv::Room(_) => format!("# {title}"),
+        Conv::Dm(_) => format!("@ {title}"),
+    };
+    let room = if let Conv::Room(id) = &conv { Some(*id) } else { None };
+    let c2 = conv.clone();
+    rsx! {
+        li { class: if active { "active" },
+            button { class: "row", onclick: move |_| state.model.write().open(c2.clone()),
+                span { "{label}" }
+                if unread > 0 { span { class: "badge", "{unread}" } }
+            }
+            if let Some(room_id) = room {
+                button { class: "icon leave", title: "Leave {title}", onclick: move |e| {
+                    e.stop_propagation();
+                    tx.send(Command::LeaveRoom { room_id });
+                }, "×" }
+            }
+        }
+    }
+}
+
+#[component]
+fn Members() -> Element {
+    let mut state = use_context::<AppState>();
+    let m = state.model.read();
+    let me = m.me.as_ref().map(|u| u.id);
+    let users = m.users.clone();
+    rsx! {
+        section { class: "panel",
+            h3 { "Members ({users.len()})" }
+            ul { class: "list", id: "members",
+                for u in users {
+                    li { key: "{u.id}",
+                        if Some(u.id) == me {
+                            span { class: "row muted", "{u.name} (you)" }
+                        } else {
+                            button { class: "row", title: "Direct message", onclick: move |_| state.model.write().open(Conv::Dm(name_key(&u.name))),
+                                span { "{u.name}" }
+                                span { class: "muted", "DM" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn Messages() -> Element {
+    let state = use_context::<AppState>();
+    let m = state.model.read();
+    let lines: Vec<Line> = m.lines(&m.current).to_vec();
+    let count = lines.len();
+    use_effect(use_reactive!(|count| {
+        let _ = count;
+        document::eval("let m = document.getElementById('messages'); if (m) { m.scrollTop = m.scrollHeight; }");
+    }));
+    rsx! {
+        div { id: "messages", class: "messages", role: "log",
+            if lines.is_empty() { p { class: "empty", "No messages yet. Say hello!" } }
+            for (i, l) in lines.into_iter().enumerate() {
+                MessageLine { key: "{i}", line: l }
+            }
+        }
+    }
+}
+
+#[component]
+fn MessageLine(line: Line) -> Element {
+    if line.system {
+        return rsx! { div { class: "line system", span { class: "time", "{line.time}" } span { "{line.body}" } } };
+    }
+    let (class, mark, title) = match &line.delivery {
+        Delivery::Pending => ("line own pending", "…", "sending".to_string()),
+        Delivery::Delivered if line.own => ("line own", "✓", "delivered".to_string()),
+        Delivery::Delivered => ("line", "", String::new()),
+        Delivery::Failed(r) => ("line own failed", "!", format!("not delivered: {r}")),
+    };
+    rsx! {
+        div { class: "{class}",
+            div { class: "meta", span { class: "from", "{line.from}" } span { class: "time", "{line.time}" } }
+            div { class: "bubble", "{line.body}" span { class: "mark", title: "{title}", "{mark}" } }
+            if let super::model::Delivery::Failed(r) = &line.delivery { div { class: "fail-reason", "Not delivered: {r}" } }
+        }
+    }
+}
+
+#[component]
+fn Composer() -> Element {
+    let state = use_context::<AppState>();
+    let tx = use_coroutine_handle::<Command>();
+    let mut draft = use_signal(String::new);
+    let m = state.model.read();
+    let current = m.current.clone();
+    let target = m.conv_title(&current);
+    let online = m.link == LinkState::Online;
+    let send = move || {
+        let text = draft();
+        if text.trim().is_empty() {
+            return;
+        }
+        let cmd = match &current {
+            Conv::Lobby => Command::Send { room_id: None, text },
+            Conv::Room(id) => Command::Send {
+                room_id: Some(*id),
+                text,
+            },
+            Conv::Dm(_) => Command::Dm {
+                to: target.clone(),
+                text,
+            },
+        };
+        tx.send(cmd);
+        draft.set(String::new());
+    };
+    let mut send2 = send.clone();
+    let mut send3 = send;
+    let placeholder = format!("Message {}", m.conv_title(&m.current));
+    rsx! {
+        div { class: "composer",
+            textarea { id: "composer", rows: 1, placeholder: "{placeholder}", value: "{draft}", disabled: !online,
+                oninput: move |e| draft.set(e.value()),
+                onkeydown: move |e: KeyboardEvent| {
+                    if e.key() == Key::Enter && !e.modifiers().shift() {
+                        e.prevent_default();
+                        send2();
+                    }
+                }
+            }
+            button { id: "send", class: "primary", disabled: !online || draft().trim().is_empty(), onclick: move |_| send3(), "Send" }
+        }
+    }
+}

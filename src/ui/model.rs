@@ -1,0 +1,373 @@
+//! The UI's data and how each service `Event` changes it: plain Rust, no signals, so
+//! every rule here is unit-tested without a window.
+
+use crate::client::Event;
+use crate::crypto::{Fingerprint, HostIdentity};
+use crate::host::StatsSnapshot;
+use crate::protocol::{RoomInfo, UserInfo, name_key};
+use crate::transport::iroh::PathKind;
+use std::collections::{BTreeMap, VecDeque};
+use uuid::Uuid;
+
+/// Samples kept for the host's traffic chart (one a second).
+pub const CHART_SAMPLES: usize = 60;
+
+/// Toasts shown at once; older ones drop off.
+pub const MAX_TOASTS: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Screen {
+    #[default]
+    Start,
+    Connecting {
+        target: String,
+    },
+    Chat,
+}
+
+/// One conversation: the lobby, a room, or DMs with one member (by lowercased name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Conv {
+    #[default]
+    Lobby,
+    Room(Uuid),
+    Dm(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Pending,
+    Delivered,
+    Failed(String),
+}
+
+/// One line in a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub id: Option<Uuid>,
+    pub from: String,
+    pub body: String,
+    pub time: String,
+    pub own: bool,
+    pub system: bool,
+    pub delivery: Delivery,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    NeedsTrust {
+        host: String,
+        identity: HostIdentity,
+    },
+    Changed {
+        host: String,
+        old: Fingerprint,
+        new: Fingerprint,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LinkState {
+    #[default]
+    Offline,
+    Connecting,
+    Online,
+    Lost(String),
+}
+
+/// Per-second traffic, for the chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rate {
+    pub msgs_in: u64,
+    pub msgs_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HostInfo {
+    pub direct: Option<String>,
+    pub ticket: Option<String>,
+    pub fingerprint: String,
+    pub members: usize,
+    pub last: StatsSnapshot,
+    pub rates: VecDeque<Rate>,
+}
+
+/// Everything the window shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Model {
+    pub screen: Screen,
+    pub link: LinkState,
+    pub ping_ms: Option<u64>,
+    pub path: Option<PathKind>,
+    pub me: Option<UserInfo>,
+    pub host_label: String,
+    pub users: Vec<UserInfo>,
+    pub rooms: Vec<RoomInfo>,
+    pub joined: BTreeMap<Uuid, String>,
+    pub convs: BTreeMap<Conv, Vec<Line>>,
+    pub current: Conv,
+    pub unread: BTreeMap<Conv, u32>,
+    pub dialog: Option<Dialog>,
+    pub toasts: Vec<(u64, String)>,
+    next_toast: u64,
+    pub hosting: Option<HostInfo>,
+}
+
+fn now() -> String {
+    chrono::Local::now().format("%H:%M").to_string()
+}
+
+impl Model {
+    pub fn toast(&mut self, text: impl Into<String>) {
+        self.next_toast += 1;
+        self.toasts.push((self.next_toast, text.into()));
+        if self.toasts.len() > MAX_TOASTS {
+            self.toasts.remove(0);
+        }
+    }
+
+    pub fn dismiss(&mut self, id: u64) {
+        self.toasts.retain(|(i, _)| *i != id);
+    }
+
+    /// Opens a conversation and clears its unread count.
+    pub fn open(&mut self, conv: Conv) {
+        self.unread.remove(&conv);
+        self.current = conv;
+    }
+
+    pub fn lines(&self, conv: &Conv) -> &[Line] {
+        self.convs.get(conv).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn conv_title(&self, conv: &Conv) -> String {
+        match conv {
+            Conv::Lobby => "lobby".into(),
+            Conv::Room(id) => self.joined.get(id).cloned().unwrap_or_else(|| "room".into()),
+            Conv::Dm(key) => self
+                .users
+                .iter()
+                .find(|u| name_key(&u.name) == *key)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| key.clone()),
+        }
+    }
+
+    fn push(&mut self, conv: Conv, line: Line) {
+        if conv != self.current && !line.own {
+            *self.unread.entry(conv.clone()).or_default() += 1;
+        }
+        self.convs.entry(conv).or_default().push(line);
+    }
+
+    fn system(&mut self, conv: Conv, text: String) {
+        let line = Line {
+            id: None,
+            from: String::new(),
+            body: text,
+            time: now(),
+            own: false,
+            system: true,
+            delivery: Delivery::Delivered,
+        };
+        self.convs.entry(conv).or_default().push(line);
+    }
+
+    fn find_line(&mut self, id: Uuid) -> Option<&mut Line> {
+        self.convs
+            .values_mut()
+            .flat_map(|v| v.iter_mut())
+            .find(|l| l.id == Some(id))
+    }
+
+    fn room_conv(&self, room_name: Option<&str>) -> Conv {
+        match room_name {
+            None => Conv::Lobby,
+            Some(n) => self
+                .joined
+                .iter()
+                .find(|(_, name)| *name == n)
+                .map(|(id, _)| Conv::Room(*id))
+                .unwrap_or(Conv::Lobby),
+        }
+    }
+
+    fn reset_chat(&mut self) {
+        let hosting = self.hosting.take();
+        let toasts = std::mem::take(&mut self.toasts);
+        let next = self.next_toast;
+        *self = Model {
+            hosting,
+            toasts,
+            next_toast: next,
+            ..Model::default()
+        };
+    }
+
+    /// Applies one event from the service.
+    pub fn apply(&mut self, e: Event) {
+        match e {
+            Event::HostingStarted {
+                direct,
+                ticket,
+                fingerprint,
+            } => {
+                self.hosting = Some(HostInfo {
+                    direct: direct.map(|a| a.to_string()),
+                    ticket,
+                    fingerprint: fingerprint.to_string(),
+                    ..HostInfo::default()
+                });
+            }
+            Event::HostFailed { reason } => {
+                self.toast(format!("Could not host: {reason}"));
+                self.screen = Screen::Start;
+            }
+            Event::HostStopped => {
+                self.hosting = None;
+                self.reset_chat();
+            }
+            Event::Connecting { target } => {
+                self.screen = Screen::Connecting { target };
+                self.link = LinkState::Connecting;
+            }
+            Event::Connected { me, host } => {
+                self.me = Some(me);
+                self.host_label = host;
+                self.screen = Screen::Chat;
+                self.link = LinkState::Online;
+                self.dialog = None;
+            }
+            Event::NeedsTrust { host, identity } => self.dialog = Some(Dialog::NeedsTrust { host, identity }),
+            Event::IdentityChanged { host, old, new } => self.dialog = Some(Dialog::Changed { host, old, new }),
+            Event::ConnectFailed { reason } => {
+                self.toast(format!("Could not connect: {reason}"));
+                self.screen = Screen::Start;
+                self.link = LinkState::Offline;
+            }
+            Event::RegistrationRefused { reason } => {
+                self.toast(format!("The host refused the name: {reason}"));
+                self.screen = Screen::Start;
+                self.link = LinkState::Offline;
+            }
+            Event::Message {
+                id,
+                room_id,
+                from,
+                body,
+                own,
+                ..
+            } => {
+                let conv = room_id.map(Conv::Room).unwrap_or(Conv::Lobby);
+                if own && let Some(l) = self.find_line(id) {
+                    l.delivery = Delivery::Delivered;
+                    return;
+                }
+                let line = Line {
+                    id: Some(id),
+                    from: from.name,
+                    body,
+                    time: now(),
+                    own,
+                    system: false,
+                    delivery: Delivery::Delivered,
+                };
+                self.push(conv, line);
+            }
+            Event::Dm { id, from, body } => {
+                let line = Line {
+                    id: Some(id),
+                    from: from.name.clone(),
+                    body,
+                    time: now(),
+                    own: false,
+                    system: false,
+                    delivery: Delivery::Delivered,
+                };
+                self.push(Conv::Dm(name_key(&from.name)), line);
+            }
+            Event::Queued { id, room_id, to, text } => {
+                let conv = match to {
+                    Some(name) => Conv::Dm(name_key(&name)),
+                    None => room_id.map(Conv::Room).unwrap_or(Conv::Lobby),
+                };
+                let from = self.me.as_ref().map(|m| m.name.clone()).unwrap_or_default();
+                let line = Line {
+                    id: Some(id),
+                    from,
+                    body: text,
+                    time: now(),
+                    own: true,
+                    system: false,
+                    delivery: Delivery::Pending,
+                };
+                self.push(conv, line);
+            }
+            Event::DmSent { id, .. } | Event::Acked { id } => {
+                if let Some(l) = self.find_line(id) {
+                    l.delivery = Delivery::Delivered;
+                }
+            }
+            Event::Failed { id, reason, text } => match self.find_line(id) {
+                Some(l) => l.delivery = Delivery::Failed(reason),
+                None => match text {
+                    Some(t) => self.toast(format!("Not delivered ({reason}): {t}")),
+                    None => self.toast(reason),
+                },
+            },
+            Event::System { text } => self.system(Conv::Lobby, text),
+            Event::Joined { name, room } => {
+                let conv = self.room_conv(room.as_deref());
+                self.system(conv, format!("{name} joined"));
+            }
+            Event::Left { name, room } => {
+                let conv = self.room_conv(room.as_deref());
+                self.system(conv, format!("{name} left"));
+            }
+            Event::Users { users } => self.users = users,
+            Event::Rooms { rooms } => self.rooms = rooms,
+            Event::RoomJoined { room_id, name, .. } => {
+                self.joined.insert(room_id, name);
+                self.open(Conv::Room(room_id));
+            }
+            Event::RoomMembers { .. } => {}
+            Event::RoomLeft { room_id, .. } => {
+                self.joined.remove(&room_id);
+                if self.current == Conv::Room(room_id) {
+                    self.open(Conv::Lobby);
+                }
+            }
+            Event::Path { kind } => self.path = Some(kind),
+            Event::Latency { ms } => self.ping_ms = Some(ms),
+            Event::Stats(s) => {
+                if let Some(h) = &mut self.hosting {
+                    let rate = Rate {
+                        msgs_in: s.packets_in.saturating_sub(h.last.packets_in),
+                        msgs_out: s.packets_out.saturating_sub(h.last.packets_out),
+                        bytes_in: s.bytes_in.saturating_sub(h.last.bytes_in),
+                        bytes_out: s.bytes_out.saturating_sub(h.last.bytes_out),
+                    };
+                    h.members = s.members;
+                    h.last = s;
+                    h.rates.push_back(rate);
+                    while h.rates.len() > CHART_SAMPLES {
+                        h.rates.pop_front();
+                    }
+                }
+            }
+            Event::Error { message } => self.toast(message),
+            Event::Drained => {}
+            Event::Disconnected { reason: None } => {
+                self.reset_chat();
+            }
+            Event::Disconnected { reason: Some(r) } => {
+                self.link = LinkState::Lost(r);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,195 @@
+//! How events change what the window shows.
+
+use super::*;
+use crate::host::StatsSnapshot;
+
+fn user(n: &str) -> UserInfo {
+    UserInfo {
+        id: Uuid::new_v4(),
+        name: n.into(),
+    }
+}
+
+fn connected() -> Model {
+    let mut m = Model::default();
+    m.apply(Event::Connecting {
+        target: "127.0.0.1:3000".into(),
+    });
+    assert_eq!(
+        m.screen,
+        Screen::Connecting {
+            target: "127.0.0.1:3000".into()
+        }
+    );
+    m.apply(Event::Connected {
+        me: user("me_"),
+        host: "127.0.0.1:3000".into(),
+    });
+    m
+}
+
+#[test]
+fn pending_until_echoed_then_delivered() {
+    let mut m = connected();
+    assert_eq!(m.screen, Screen::Chat);
+    let id = Uuid::new_v4();
+    m.apply(Event::Queued {
+        id,
+        room_id: None,
+        to: None,
+        text: "hi".into(),
+    });
+    assert_eq!(m.lines(&Conv::Lobby)[0].delivery, Delivery::Pending);
+    assert!(m.lines(&Conv::Lobby)[0].own);
+    let me = m.me.clone().unwrap();
+    m.apply(Event::Message {
+        id,
+        room_id: None,
+        room_name: "lobby".into(),
+        from: me,
+        body: "hi".into(),
+        own: true,
+    });
+    assert_eq!(m.lines(&Conv::Lobby).len(), 1, "the echo replaces the pending line");
+    assert_eq!(m.lines(&Conv::Lobby)[0].delivery, Delivery::Delivered);
+}
+
+#[test]
+fn refusal_marks_the_line_failed_and_unknown_failures_toast() {
+    let mut m = connected();
+    let id = Uuid::new_v4();
+    m.apply(Event::Queued {
+        id,
+        room_id: None,
+        to: None,
+        text: "x".into(),
+    });
+    m.apply(Event::Failed {
+        id,
+        reason: "slow down".into(),
+        text: Some("x".into()),
+    });
+    assert_eq!(m.lines(&Conv::Lobby)[0].delivery, Delivery::Failed("slow down".into()));
+    m.apply(Event::Failed {
+        id: Uuid::nil(),
+        reason: "nobody named 'z'".into(),
+        text: Some("hey".into()),
+    });
+    assert!(m.toasts.last().unwrap().1.contains("nobody named 'z'"));
+}
+
+#[test]
+fn unread_counts_for_other_conversations_and_open_clears() {
+    let mut m = connected();
+    let bob = user("Bob");
+    m.apply(Event::Dm {
+        id: Uuid::new_v4(),
+        from: bob.clone(),
+        body: "psst".into(),
+    });
+    m.apply(Event::Dm {
+        id: Uuid::new_v4(),
+        from: bob,
+        body: "again".into(),
+    });
+    assert_eq!(m.unread.get(&Conv::Dm("bob".into())), Some(&2));
+    m.open(Conv::Dm("bob".into()));
+    assert_eq!(m.unread.get(&Conv::Dm("bob".into())), None);
+    // Messages in the open conversation are not unread.
+    m.apply(Event::Dm {
+        id: Uuid::new_v4(),
+        from: user("bob"),
+        body: "3".into(),
+    });
+    assert_eq!(m.unread.get(&Conv::Dm("bob".into())), None);
+}
+
+#[test]
+fn rooms_open_when_joined_and_close_to_the_lobby() {
+    let mut m = connected();
+    let r = Uuid::new_v4();
+    m.apply(Event::RoomJoined {
+        room_id: r,
+        name: "ops".into(),
+        members: vec![],
+    });
+    assert_eq!(m.current, Conv::Room(r));
+    assert_eq!(m.conv_title(&Conv::Room(r)), "ops");
+    m.apply(Event::Joined {
+        name: "bob".into(),
+        room: Some("ops".into()),
+    });
+    assert!(m.lines(&Conv::Room(r))[0].system);
+    m.apply(Event::RoomLeft {
+        room_id: r,
+        name: "ops".into(),
+    });
+    assert_eq!(m.current, Conv::Lobby);
+}
+
+#[test]
+fn trust_dialogs_and_failures() {
+    let mut m = Model::default();
+    let id = crate::crypto::Identity::generate().unwrap();
+    m.apply(Event::NeedsTrust {
+        host: "h".into(),
+        identity: id.host_identity(),
+    });
+    assert!(matches!(m.dialog, Some(Dialog::NeedsTrust { .. })));
+    m.apply(Event::ConnectFailed { reason: "no".into() });
+    assert_eq!(m.screen, Screen::Start);
+    for i in 0..10 {
+        m.toast(format!("t{i}"));
+    }
+    assert_eq!(m.toasts.len(), MAX_TOASTS);
+    let first = m.toasts[0].0;
+    m.dismiss(first);
+    assert_eq!(m.toasts.len(), MAX_TOASTS - 1);
+}
+
+#[test]
+fn host_stats_become_per_second_rates() {
+    let mut m = Model::default();
+    let fp = crate::crypto::Identity::generate().unwrap().fingerprint();
+    m.apply(Event::HostingStarted {
+        direct: Some("127.0.0.1:3000".parse().unwrap()),
+        ticket: None,
+        fingerprint: fp,
+    });
+    let s = |p, b| StatsSnapshot {
+        members: 2,
+        packets_in: p,
+        packets_out: p * 2,
+        bytes_in: b,
+        bytes_out: b * 2,
+    };
+    m.apply(Event::Stats(s(10, 1000)));
+    m.apply(Event::Stats(s(15, 1500)));
+    let h = m.hosting.as_ref().unwrap();
+    assert_eq!(
+        h.rates.back(),
+        Some(&Rate {
+            msgs_in: 5,
+            msgs_out: 10,
+            bytes_in: 500,
+            bytes_out: 1000
+        })
+    );
+    assert_eq!(h.members, 2);
+    for _ in 0..100 {
+        m.apply(Event::Stats(s(15, 1500)));
+    }
+    assert_eq!(m.hosting.as_ref().unwrap().rates.len(), CHART_SAMPLES);
+}
+
+#[test]
+fn lost_link_keeps_the_chat_and_a_user_disconnect_resets() {
+    let mut m = connected();
+    m.apply(Event::Disconnected {
+        reason: Some("the host closed the connection".into()),
+    });
+    assert_eq!(m.screen, Screen::Chat);
+    assert!(matches!(m.link, LinkState::Lost(_)));
+    m.apply(Event::Disconnected { reason: None });
+    assert_eq!(m.screen, Screen::Start);
+}
