@@ -6,4 +6,13 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 # Tests keep keys in files inside temp dirs, never in the developer's keychain.
 export SEVERUS_KEYSTORE=file
+# The window test needs a display: start a private Xvfb when there is none.
+if [ -z "${DISPLAY:-}" ]; then
+  Xvfb :97 -screen 0 1280x800x24 >/dev/null 2>&1 &
+  xvfb=$!
+  trap 'kill $xvfb 2>/dev/null' EXIT
+  export DISPLAY=:97
+  sleep 1
+fi
+export WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1
 cargo test --all-targets "$@"

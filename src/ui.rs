@@ -10,8 +10,10 @@ mod host_panel;
 pub mod model;
 mod start;
 mod state;
+#[cfg(test)]
+mod tests;
 mod toasts;
 
-pub use app::{App, Shell, UiConfig, launch};
+pub use app::{App, Shell, UiConfig, launch, launch_with};
 pub use model::Model;
 pub use state::AppState;

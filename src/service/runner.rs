@@ -381,6 +381,8 @@ impl Runner {
             }
         }
         if welcome && let Some(me) = self.chat.me.clone() {
+            // A first ping right away, so the latency shows without waiting an interval.
+            self.send_raw(Packet::Ping { timestamp: now_ms() });
             self.emit(Event::Connected {
                 me,
                 host: self.host_key.clone(),

@@ -58,6 +58,24 @@ pub struct IrohOptions {
     pub port: Option<u16>,
 }
 
+impl IrohOptions {
+    /// Options from `SEVERUS_RELAY` (default, disabled or a URL) and `SEVERUS_BIND`
+    /// (an IP): how the app window is pointed at a LAN-only or self-hosted setup.
+    /// Unset or invalid values give the defaults.
+    pub fn from_env() -> Self {
+        let relay = std::env::var("SEVERUS_RELAY")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or_default();
+        let bind = std::env::var("SEVERUS_BIND").ok().and_then(|b| b.parse().ok());
+        IrohOptions {
+            relay,
+            bind,
+            port: None,
+        }
+    }
+}
+
 /// Whether a connection runs over a direct UDP path or through a relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathKind {

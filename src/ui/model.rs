@@ -111,7 +111,7 @@ pub struct Model {
     pub unread: BTreeMap<Conv, u32>,
     pub dialog: Option<Dialog>,
     pub toasts: Vec<(u64, String)>,
-    next_toast: u64,
+    pub(crate) next_toast: u64,
     pub hosting: Option<HostInfo>,
 }
 

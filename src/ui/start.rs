@@ -106,7 +106,7 @@ pub fn StartScreen() -> Element {
             bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             port: port().trim().parse().unwrap_or(3000),
             direct: !quic,
-            iroh: quic.then(IrohOptions::default),
+            iroh: quic.then(IrohOptions::from_env),
             name: Some(nick()),
         };
         tx.send(Command::StartHost(cfg));
@@ -119,7 +119,7 @@ pub fn StartScreen() -> Element {
         tx.send(Command::Connect {
             target: target().trim().to_string(),
             name: nick(),
-            net: IrohOptions::default(),
+            net: IrohOptions::from_env(),
         });
     };
 

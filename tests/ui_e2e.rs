@@ -1,0 +1,413 @@
+//! The real app window under Xvfb, driven through its DOM like a person would (one
+//! window per process: `main` runs each scenario as a child process of itself).
+//!
+//! - `join`: the window joins a `severus host --name hostie` process, trusts it on first
+//!   contact, sends a message that the host prints, and shows one the host sends.
+//! - `host`: the window hosts over iroh (relays disabled, loopback); the ticket, QR code
+//!   and fingerprint show, and a `severus join` process appears in the member list.
+//! - `phone`: at 390 px wide the member list is a closed drawer and the composer shows.
+//!
+//! With `SEVERUS_SCREENSHOTS=DIR`, each scenario saves PNGs of what it reached.
+
+use dioxus::prelude::*;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long one scenario may take before the watchdog fails it.
+const WATCHDOG: Duration = Duration::from_secs(120);
+
+/// A `severus` process the window talks to, with its stdout lines collected.
+struct Peer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Peer {
+    fn spawn(args: &[&str]) -> Peer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_severus"))
+            .args(args)
+            .env("SEVERUS_KEYSTORE", "file")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn severus");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().expect("stdout");
+        let l2 = lines.clone();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                l2.lock().unwrap().push(l);
+            }
+        });
+        Peer {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+        }
+    }
+
+    fn wait_line(&self, pred: impl Fn(&str) -> bool) -> Option<String> {
+        let until = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < until {
+            if let Some(l) = self.lines.lock().unwrap().iter().find(|l| pred(l)) {
+                return Some(l.clone());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    fn say(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "{line}").expect("write to peer");
+        stdin.flush().expect("flush");
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// What the driver needs: the scenario and the peer process.
+struct Scenario {
+    name: String,
+    peer: Mutex<Option<Peer>>,
+    target: String,
+    fingerprint: String,
+    data: tempfile::TempDir,
+}
+
+static SCENARIO: OnceLock<Scenario> = OnceLock::new();
+
+fn scenario() -> &'static Scenario {
+    SCENARIO.get().expect("scenario set before launch")
+}
+
+fn fail(why: &str) -> ! {
+    println!("ui e2e [{}]: FAILED: {why}", scenario().name);
+    std::process::exit(1);
+}
+
+async fn js(script: &str) -> serde_json::Value {
+    match document::eval(script).await {
+        Ok(v) => v,
+        Err(e) => fail(&format!("eval failed: {e:?} in {script}")),
+    }
+}
+
+/// Polls a JS expression until it is true.
+async fn until(what: &str, expr: &str) {
+    let until = Instant::now() + Duration::from_secs(40);
+    while Instant::now() < until {
+        if js(&format!("return !!({expr});")).await == serde_json::Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let body = js("return document.body.innerText;").await;
+    fail(&format!("timed out waiting for {what}; the window shows: {body}"));
+}
+
+async fn set_value(id: &str, value: &str) {
+    let v = serde_json::to_string(value).unwrap();
+    js(&format!(
+        "const e = document.getElementById('{id}'); e.focus(); e.value = {v}; e.dispatchEvent(new Event('input', {{bubbles: true}})); return true;"
+    ))
+    .await;
+}
+
+async fn click(id: &str) {
+    until(
+        &format!("#{id} enabled"),
+        &format!("document.getElementById('{id}') && !document.getElementById('{id}').disabled"),
+    )
+    .await;
+    js(&format!("document.getElementById('{id}').click(); return true;")).await;
+}
+
+async fn press_enter(id: &str) {
+    js(&format!(
+        "document.getElementById('{id}').dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', code: 'Enter', bubbles: true}})); return true;"
+    ))
+    .await;
+}
+
+fn screenshot(name: &str) {
+    if let Ok(dir) = std::env::var("SEVERUS_SCREENSHOTS") {
+        let (w, h) = window_size();
+        let path = format!("{dir}/{}-{name}.png", scenario().name);
+        let _ = Command::new("import")
+            .args(["-window", "root", "-crop", &format!("{w}x{h}+0+0"), &path])
+            .status();
+    }
+}
+
+fn window_size() -> (u32, u32) {
+    std::env::var("SEVERUS_WINDOW_SIZE")
+        .ok()
+        .and_then(|s| {
+            s.split_once('x')
+                .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+        })
+        .unwrap_or((1024, 720))
+}
+
+fn contains_text(text: &str) -> String {
+    format!(
+        "document.body.innerText.includes({})",
+        serde_json::to_string(text).unwrap()
+    )
+}
+
+async fn join_and_chat(s: &Scenario) {
+    until("the start screen", "document.getElementById('nick')").await;
+    screenshot("start");
+    set_value("nick", "window").await;
+    set_value("target", &s.target).await;
+    click("connect").await;
+    until("the first-contact dialog", "document.getElementById('trust-dialog')").await;
+    let shown = js("return document.getElementById('trust-fingerprint').innerText;").await;
+    let shown: String = shown
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if shown != s.fingerprint {
+        fail(&format!("dialog shows {shown}, host printed {}", s.fingerprint));
+    }
+    screenshot("tofu");
+    click("trust-accept").await;
+    until(
+        "the chat",
+        "document.getElementById('composer') && !document.getElementById('composer').disabled",
+    )
+    .await;
+    set_value("composer", "hello from the window").await;
+    press_enter("composer").await;
+    host_says(s);
+    until("the host's message", &contains_text("hi window, from the host")).await;
+    until("delivery mark", "document.querySelector('.line.own:not(.pending)')").await;
+}
+
+/// Checks the host printed the window's message, then answers it (no await inside).
+fn host_says(s: &Scenario) {
+    let mut guard = s.peer.lock().unwrap();
+    let peer = guard.as_mut().expect("peer");
+    if peer
+        .wait_line(|l| l == "[lobby] window: hello from the window")
+        .is_none()
+    {
+        fail("the host never printed the window's message");
+    }
+    peer.say("hi window, from the host");
+}
+
+async fn drive() {
+    let s = scenario();
+    match s.name.as_str() {
+        "join" => {
+            join_and_chat(s).await;
+            screenshot("chat");
+        }
+        "phone" => {
+            join_and_chat(s).await;
+            let w = js("return window.innerWidth;").await;
+            if w.as_u64() != Some(390) {
+                fail(&format!("window is {w} px wide, not 390"));
+            }
+            // The member list is a closed drawer; the composer is on screen.
+            let drawer = js("const s = getComputedStyle(document.getElementById('sidebar')); const r = document.getElementById('sidebar').getBoundingClientRect(); return {visibility: s.visibility, position: s.position, right: r.right};").await;
+            if drawer["visibility"] != "hidden"
+                || drawer["position"] != "fixed"
+                || drawer["right"].as_f64().unwrap_or(1.0) > 0.5
+            {
+                fail(&format!("the member list is not a closed drawer: {drawer}"));
+            }
+            let composer = js("const e = document.getElementById('composer'); const r = e.getBoundingClientRect(); const s = getComputedStyle(e); return {display: s.display, visibility: s.visibility, top: r.top, bottom: r.bottom, h: window.innerHeight};").await;
+            let (top, bottom, h) = (
+                composer["top"].as_f64(),
+                composer["bottom"].as_f64(),
+                composer["h"].as_f64(),
+            );
+            let visible = composer["display"] != "none" && composer["visibility"] == "visible";
+            if !visible || !matches!((top, bottom, h), (Some(t), Some(b), Some(h)) if t >= 0.0 && b <= h + 0.5 && b > t)
+            {
+                fail(&format!("the composer is not visible: {composer}"));
+            }
+            screenshot("chat");
+            click("menu").await;
+            until(
+                "the drawer to open",
+                "getComputedStyle(document.getElementById('sidebar')).visibility === 'visible'",
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            screenshot("drawer");
+        }
+        "host" => {
+            until("the start screen", "document.getElementById('nick')").await;
+            click("tab-host").await;
+            click("mode-quic").await;
+            set_value("nick", "hostie").await;
+            click("start-host").await;
+            until(
+                "the host panel",
+                "document.getElementById('host-ticket') && document.querySelector('#qr svg')",
+            )
+            .await;
+            let ticket = js("return document.getElementById('host-ticket').innerText;").await;
+            let ticket = ticket.as_str().unwrap_or_default().trim().to_string();
+            let fp = js("return document.getElementById('host-fingerprint').innerText;").await;
+            let fp: String = fp
+                .as_str()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if fp != s.fingerprint {
+                fail(&format!(
+                    "host panel shows {fp}, `severus fingerprint` says {}",
+                    s.fingerprint
+                ));
+            }
+            let dir = s.data.path().join("guest");
+            let dir = dir.to_string_lossy().to_string();
+            let mut guest = Peer::spawn(&[
+                "--data-dir",
+                &dir,
+                "join",
+                &ticket,
+                "--name",
+                "guest",
+                "--trust",
+                "--relay",
+                "disabled",
+                "--bind",
+                "127.0.0.1",
+            ]);
+            until(
+                "the guest in the member list",
+                "document.getElementById('members').innerText.includes('guest')",
+            )
+            .await;
+            guest.say("hello host window");
+            until("the guest's message", &contains_text("hello host window")).await;
+            until(
+                "two members",
+                "document.getElementById('members-count').innerText.startsWith('2')",
+            )
+            .await;
+            screenshot("panel");
+            *s.peer.lock().unwrap() = Some(guest);
+        }
+        other => fail(&format!("unknown scenario {other}")),
+    }
+    println!("ui e2e [{}]: ok", s.name);
+    std::process::exit(0);
+}
+
+#[component]
+fn Driver() -> Element {
+    use_future(|| async { drive().await });
+    rsx! {}
+}
+
+fn root() -> Element {
+    rsx! {
+        severus::ui::App {}
+        Driver {}
+    }
+}
+
+fn run_scenario(name: &str) {
+    severus::cli::init_logging();
+    let data = tempfile::tempdir().expect("tempdir");
+    let (peer, target, fingerprint) = match name {
+        "host" => {
+            let dir = data.path().join("window");
+            let out = Command::new(env!("CARGO_BIN_EXE_severus"))
+                .args(["--data-dir", &dir.to_string_lossy(), "fingerprint"])
+                .env("SEVERUS_KEYSTORE", "file")
+                .output()
+                .expect("fingerprint");
+            let fp = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .trim_start_matches("fingerprint: ")
+                .to_string();
+            (None, String::new(), fp)
+        }
+        _ => {
+            let dir = data.path().join("host").to_string_lossy().to_string();
+            let peer = Peer::spawn(&[
+                "--data-dir",
+                &dir,
+                "host",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--name",
+                "hostie",
+            ]);
+            let addr = peer
+                .wait_line(|l| l.starts_with("listening: "))
+                .expect("host listening");
+            let fp = peer
+                .wait_line(|l| l.starts_with("fingerprint: "))
+                .expect("host fingerprint");
+            (Some(peer), addr[11..].to_string(), fp[13..].to_string())
+        }
+    };
+    let window_dir = data.path().join("window");
+    let _ = SCENARIO.set(Scenario {
+        name: name.to_string(),
+        peer: Mutex::new(peer),
+        target,
+        fingerprint,
+        data,
+    });
+    std::thread::spawn(|| {
+        std::thread::sleep(WATCHDOG);
+        fail("watchdog: the scenario took too long");
+    });
+    severus::ui::launch_with(window_dir, root);
+    fail("the window closed before the scenario finished");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--scenario") {
+        run_scenario(args.get(pos + 1).map(String::as_str).unwrap_or(""));
+    }
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!("ui_e2e needs a display: run under Xvfb (scripts/test.sh starts one)");
+        std::process::exit(1);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let mut failed = 0;
+    for (name, size) in [("join", "1024x720"), ("host", "1024x720"), ("phone", "390x760")] {
+        let status = Command::new(&exe)
+            .args(["--scenario", name])
+            .env("SEVERUS_KEYSTORE", "file")
+            .env("SEVERUS_RELAY", "disabled")
+            .env("SEVERUS_BIND", "127.0.0.1")
+            .env("SEVERUS_WINDOW_SIZE", size)
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .status()
+            .expect("run scenario");
+        if !status.success() {
+            failed += 1;
+            eprintln!("scenario {name} failed ({status})");
+        }
+    }
+    println!("{} passed, {failed} failed", 3 - failed);
+    std::process::exit(if failed == 0 { 0 } else { 1 });
+}
