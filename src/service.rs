@@ -3,8 +3,10 @@
 
 mod command;
 mod connect;
+mod link;
 mod runner;
 
 pub use crate::client::Event;
 pub use command::{Command, HostConfig};
+pub use link::{OUTBOX_LIMIT, RECONNECT_BASE_DELAY, RECONNECT_MAX_DELAY, backoff};
 pub use runner::{DRAIN_TIMEOUT, ServiceError, ServiceHandle, spawn, spawn_with};

@@ -178,6 +178,8 @@ impl ChatLoop {
                 self.switching = None;
             }
             Event::Drained => return Some(ExitCode::SUCCESS),
+            Event::Reconnecting { attempt: 1, .. } => out("* reconnecting"),
+            Event::Reconnected => out("* reconnected"),
             Event::Disconnected { reason } => {
                 let why = reason.clone().unwrap_or_else(|| "closed".into());
                 return fatal(&format!("! connection lost: {}", escape(&why)), exit::CONNECTION);

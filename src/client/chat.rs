@@ -3,7 +3,7 @@
 
 use super::event::Event;
 use crate::protocol::{Packet, RoomInfo, UserInfo, name_key};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use uuid::Uuid;
 
 /// A request sent and not yet acknowledged.
@@ -12,7 +12,7 @@ pub enum Pending {
     Message { room_id: Option<Uuid>, body: String },
     Dm { to: Uuid, name: String, body: String },
     CreateRoom { name: String },
-    JoinRoom { room: String },
+    JoinRoom { room: String, create: bool },
     LeaveRoom { room_id: Uuid },
 }
 
@@ -42,6 +42,9 @@ pub struct ChatState {
     pending: HashMap<Uuid, Pending>,
     /// Send order of pending requests, so resends keep it.
     order: Vec<Uuid>,
+    /// Ids of messages already shown: a resend after a host restart is not shown twice.
+    seen: HashSet<Uuid>,
+    seen_order: VecDeque<Uuid>,
 }
 
 impl ChatState {
@@ -50,6 +53,36 @@ impl ChatState {
         self.pending.insert(id, p);
         self.order.push(id);
         id
+    }
+
+    /// Joins `room`, creating it if it does not exist.
+    pub fn join_or_create(&mut self, room: String) -> Packet {
+        let p = Pending::JoinRoom { room, create: true };
+        let id = self.track(p.clone());
+        Self::packet_for(id, &p)
+    }
+
+    /// After a reconnect: packets that rejoin `rooms` (creating them if the host lost
+    /// them), then every request still unacknowledged, in the order it was made.
+    pub fn resume(&mut self, rooms: Vec<String>) -> Vec<Packet> {
+        let mut out: Vec<Packet> = self.pending().map(|(id, p)| Self::packet_for(id, p)).collect();
+        let rejoin: Vec<Packet> = rooms.into_iter().map(|r| self.join_or_create(r)).collect();
+        out.splice(0..0, rejoin);
+        out
+    }
+
+    /// True the first time a message id is seen (bounded memory of recent ids).
+    fn first_sight(&mut self, id: Uuid) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.seen_order.push_back(id);
+        if self.seen_order.len() > crate::host::DEDUP_WINDOW
+            && let Some(old) = self.seen_order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        true
     }
 
     pub fn pending_count(&self) -> usize {
@@ -85,7 +118,11 @@ impl ChatState {
                 body: body.clone(),
             },
             Pending::CreateRoom { name } => Packet::RoomCreate { id, name: name.clone() },
-            Pending::JoinRoom { room } => Packet::RoomJoin { id, room: room.clone() },
+            Pending::JoinRoom { room, create } => Packet::RoomJoin {
+                id,
+                room: room.clone(),
+                create: *create,
+            },
             Pending::LeaveRoom { room_id } => Packet::RoomLeave { id, room_id: *room_id },
         }
     }
@@ -115,7 +152,7 @@ impl ChatState {
     }
 
     pub fn join_room(&mut self, room: String) -> Packet {
-        let p = Pending::JoinRoom { room };
+        let p = Pending::JoinRoom { room, create: false };
         let id = self.track(p.clone());
         Self::packet_for(id, &p)
     }
@@ -166,12 +203,13 @@ impl ChatState {
             .collect()
     }
 
-    /// Forgets what belonged to the last connection, keeping pending requests.
-    pub fn reset_link(&mut self) {
+    /// Forgets what belonged to the last connection, keeping pending requests and the
+    /// ids already seen; returns the names of the rooms we were in (to rejoin).
+    pub fn reset_link(&mut self) -> Vec<String> {
         self.me = None;
         self.users.clear();
         self.rooms.clear();
-        self.joined.clear();
+        std::mem::take(&mut self.joined).into_values().map(|r| r.name).collect()
     }
 
     /// Applies one packet from the host; returns what to show.
@@ -185,6 +223,7 @@ impl ChatState {
                 self.users = users.clone();
                 vec![Event::Users { users }]
             }
+            Packet::Message { id, .. } | Packet::Direct { id, .. } if !self.first_sight(id) => vec![],
             Packet::Message {
                 id,
                 from_id,
@@ -293,66 +332,4 @@ impl ChatState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ack_settles_and_refusal_returns_the_text() {
-        let mut c = ChatState::default();
-        let Packet::Message { id, .. } = c.message(None, "hi".into()) else {
-            panic!()
-        };
-        assert_eq!(c.pending_count(), 1);
-        assert_eq!(c.on_packet(Packet::Ack { id }), vec![Event::Acked { id }]);
-        assert_eq!(c.pending_count(), 0);
-        let Packet::Message { id, .. } = c.message(None, "too much".into()) else {
-            panic!()
-        };
-        let ev = c.on_packet(Packet::Refused {
-            id,
-            reason: "slow down".into(),
-        });
-        assert_eq!(
-            ev,
-            vec![Event::Failed {
-                id,
-                reason: "slow down".into(),
-                text: Some("too much".into())
-            }]
-        );
-        // A duplicate ack (after a resend) shows nothing.
-        assert!(c.on_packet(Packet::Ack { id }).is_empty());
-    }
-
-    #[test]
-    fn dm_by_name_and_error_before_welcome_is_a_refusal() {
-        let mut c = ChatState::default();
-        let bob = UserInfo {
-            id: Uuid::new_v4(),
-            name: "Bob".into(),
-        };
-        assert!(matches!(
-            c.on_packet(Packet::Error {
-                message: "the name 'x' is taken".into()
-            })[0],
-            Event::RegistrationRefused { .. }
-        ));
-        c.on_packet(Packet::UserList {
-            users: vec![bob.clone()],
-        });
-        assert!(c.dm("nobody", "x".into()).is_none());
-        let Some(Packet::Route { id, to, .. }) = c.dm("bob", "psst".into()) else {
-            panic!()
-        };
-        assert_eq!(to, bob.id);
-        let ev = c.on_packet(Packet::Ack { id });
-        assert_eq!(
-            ev[0],
-            Event::DmSent {
-                id,
-                to: "Bob".into(),
-                body: "psst".into()
-            }
-        );
-    }
-}
+mod tests;

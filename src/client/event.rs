@@ -140,6 +140,13 @@ pub enum Event {
     },
     /// Every pending request was answered after a drain (end of input).
     Drained,
+    /// The link dropped; trying again (attempt counts from 1) after `delay_ms`.
+    Reconnecting {
+        attempt: u32,
+        delay_ms: u64,
+    },
+    /// Back: registered again, rooms rejoined, unacknowledged requests resent.
+    Reconnected,
     /// The link to the host is gone.
     Disconnected {
         reason: Option<String>,

@@ -82,16 +82,8 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: Packet) {
     match p {
         Packet::Message { id, body, room_id, .. } => message(state, conn, &user, id, body, room_id),
         Packet::Route { id, to, body } => route(state, conn, &user, id, to, body),
-        Packet::RoomCreate { id, name } => match state.rooms.create(&name, me) {
-            Ok(room_id) => {
-                state.sync_room(room_id);
-                let list = state.rooms.list_packet();
-                state.broadcast(&list);
-                state.send(me, Packet::Ack { id });
-            }
-            Err(e) => refuse(state, conn, id, e.to_string()),
-        },
-        Packet::RoomJoin { id, room } => join(state, conn, &user, id, &room),
+        Packet::RoomCreate { id, name } => create_room(state, conn, me, id, &name),
+        Packet::RoomJoin { id, room, create } => join(state, conn, &user, id, &room, create),
         Packet::RoomLeave { id, room_id } => {
             if state.leave_room(me, &user, room_id) {
                 state.send(me, Packet::Ack { id });
@@ -190,9 +182,23 @@ fn route(state: &mut State, conn: &Conn, user: &UserInfo, id: Uuid, to: Uuid, bo
     state.send(user.id, Packet::Ack { id });
 }
 
-fn join(state: &mut State, conn: &Conn, user: &UserInfo, id: Uuid, room: &str) {
-    let Some(room_id) = state.rooms.find(room) else {
-        return refuse(state, conn, id, format!("no room '{room}'"));
+fn create_room(state: &mut State, conn: &Conn, me: Uuid, id: Uuid, name: &str) {
+    match state.rooms.create(name, me) {
+        Ok(room_id) => {
+            state.sync_room(room_id);
+            let list = state.rooms.list_packet();
+            state.broadcast(&list);
+            state.send(me, Packet::Ack { id });
+        }
+        Err(e) => refuse(state, conn, id, e.to_string()),
+    }
+}
+
+fn join(state: &mut State, conn: &Conn, user: &UserInfo, id: Uuid, room: &str, create: bool) {
+    let room_id = match state.rooms.find(room) {
+        Some(r) => r,
+        None if create => return create_room(state, conn, user.id, id, room),
+        None => return refuse(state, conn, id, format!("no room '{room}'")),
     };
     match state.rooms.join(room_id, user.id) {
         Ok(true) => {

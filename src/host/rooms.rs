@@ -5,6 +5,9 @@ use crate::protocol::{Packet, RoomInfo, name_key, validate_room_name};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
+/// Namespace of room ids (UUIDv5 of the lowercased room name).
+const ROOM_ID_NAMESPACE: Uuid = Uuid::from_u128(0x5e7e_2a5e_0000_4000_8000_726f_6f6d_7321);
+
 struct Room {
     name: String,
     members: BTreeSet<Uuid>,
@@ -43,7 +46,9 @@ impl Rooms {
         if self.rooms.len() >= MAX_ROOMS {
             return Err(RoomError::TooMany);
         }
-        let id = Uuid::new_v4();
+        // The id follows from the name, so a room re-created after a host restart keeps
+        // its id and messages queued for it during the outage still reach it.
+        let id = Uuid::new_v5(&ROOM_ID_NAMESPACE, k.as_bytes());
         self.by_name.insert(k, id);
         self.rooms.insert(
             id,
@@ -148,7 +153,7 @@ mod tests {
         assert_eq!(r.leave(ops, b).as_deref(), Some("Ops"));
         assert_eq!(r.find("ops"), None, "an empty room is removed");
         let again = r.create("ops", b).unwrap();
-        assert_ne!(again, ops);
+        assert_eq!(again, ops, "a re-created room keeps its id");
     }
 
     #[test]

@@ -99,10 +99,13 @@ pub enum Packet {
         id: Uuid,
         name: String,
     },
-    /// Client -> host: join a room by id or by name.
+    /// Client -> host: join a room by id or by name; with `create`, a missing room
+    /// of that name is created (how clients rejoin after a host restart).
     RoomJoin {
         id: Uuid,
         room: String,
+        #[serde(default)]
+        create: bool,
     },
     /// Client -> host: leave a room.
     RoomLeave {

@@ -48,7 +48,7 @@ fn packet() -> impl Strategy<Value = Packet> {
         any::<u64>().prop_map(|timestamp| Packet::Ping { timestamp }),
         any::<u64>().prop_map(|timestamp| Packet::Pong { timestamp }),
         (uuid(), text()).prop_map(|(id, name)| Packet::RoomCreate { id, name }),
-        (uuid(), text()).prop_map(|(id, room)| Packet::RoomJoin { id, room }),
+        (uuid(), text(), any::<bool>()).prop_map(|(id, room, create)| Packet::RoomJoin { id, room, create }),
         (uuid(), uuid()).prop_map(|(id, room_id)| Packet::RoomLeave { id, room_id }),
         Just(Packet::RoomList),
         prop::collection::vec((uuid(), text(), any::<u32>()), 0..5).prop_map(|r| Packet::Rooms {

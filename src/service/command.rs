@@ -60,6 +60,10 @@ pub enum Command {
     LeaveRoom {
         room_id: Uuid,
     },
+    /// Join the room with this name, creating it if it does not exist.
+    JoinOrCreateRoom {
+        name: String,
+    },
     /// Wait until every pending request is answered, then report `Drained`.
     Drain,
     /// Close the link to the host.

@@ -2,7 +2,8 @@
 //! turns packets into events, pings, reports host stats, and drains before quitting.
 
 use super::command::{Command, HostConfig};
-use super::connect::{ClientEndpoint, open_link};
+use super::connect::ClientEndpoint;
+use super::link::{OUTBOX_LIMIT, Reconnect};
 use crate::client::{ChatState, Event};
 use crate::crypto::Identity;
 use crate::host::Host;
@@ -69,26 +70,33 @@ pub fn spawn_with(identity: Arc<Identity>, verifier: Arc<dyn HostVerifier>) -> (
         host_key: String::new(),
         drain_until: None,
         endpoint: ClientEndpoint::default(),
+        reconnect: None,
+        resuming: false,
     };
     tokio::spawn(runner.run(cmd_rx));
     (ServiceHandle { tx: cmd_tx, identity }, ev_rx)
 }
 
-struct Runner {
-    identity: Arc<Identity>,
-    verifier: Arc<dyn HostVerifier>,
+pub(super) struct Runner {
+    pub(super) identity: Arc<Identity>,
+    pub(super) verifier: Arc<dyn HostVerifier>,
     events: mpsc::Sender<Event>,
     host: Option<Host>,
-    link: Option<Link>,
-    chat: ChatState,
-    /// Last connect target, name and network options, to connect again after Trust.
-    target: Option<(String, String, IrohOptions)>,
+    pub(super) link: Option<Link>,
+    pub(super) chat: ChatState,
+    /// Last connect target, name and network options: to connect again after Trust,
+    /// and to reconnect after a lost link.
+    pub(super) target: Option<(String, String, IrohOptions)>,
     /// known_hosts name of the host we are linked to ("local" for our own).
-    host_key: String,
+    pub(super) host_key: String,
     /// Set while draining: when to give up waiting.
     drain_until: Option<tokio::time::Instant>,
     /// The iroh endpoint used to join tickets.
-    endpoint: ClientEndpoint,
+    pub(super) endpoint: ClientEndpoint,
+    /// Set while the link is down and we try again.
+    pub(super) reconnect: Option<Reconnect>,
+    /// Set after a reconnect until the host welcomes us again.
+    pub(super) resuming: bool,
 }
 
 async fn next_packet(link: &mut Option<Link>) -> Option<Packet> {
@@ -98,7 +106,7 @@ async fn next_packet(link: &mut Option<Link>) -> Option<Packet> {
     }
 }
 
-async fn drain_deadline(until: Option<tokio::time::Instant>) {
+async fn deadline(until: Option<tokio::time::Instant>) {
     match until {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
@@ -128,7 +136,8 @@ impl Runner {
                         self.emit(Event::Stats(s)).await;
                     }
                 }
-                _ = drain_deadline(self.drain_until) => {
+                _ = deadline(self.reconnect.as_ref().map(|r| r.at)) => self.try_reconnect().await,
+                _ = deadline(self.drain_until) => {
                     self.drain_until = None;
                     for e in self.chat.fail_all("not acknowledged by the host before quitting") {
                         self.emit(e).await;
@@ -144,12 +153,12 @@ impl Runner {
         self.endpoint.close().await;
     }
 
-    async fn emit(&self, e: Event) {
+    pub(super) async fn emit(&self, e: Event) {
         let _ = self.events.send(e).await;
     }
 
     /// Queues a packet without waiting; false if there is no link or it is congested.
-    fn send_raw(&self, p: Packet) -> bool {
+    pub(super) fn send_raw(&self, p: Packet) -> bool {
         self.link.as_ref().is_some_and(|l| l.tx.try_send(p).is_ok())
     }
 
@@ -176,6 +185,17 @@ impl Runner {
         };
         if let Some(e) = queued {
             self.emit(e).await;
+        }
+        if self.link.is_none() && self.reconnect.is_some() {
+            // Offline: the request waits in the outbox and goes out after reconnecting.
+            if self.chat.pending_count() > OUTBOX_LIMIT
+                && let Some(e) = self
+                    .chat
+                    .fail(id, &format!("the outbox is full ({OUTBOX_LIMIT} waiting)"))
+            {
+                self.emit(e).await;
+            }
+            return;
         }
         if !self.send_raw(p) {
             let reason = if self.link.is_some() {
@@ -256,13 +276,18 @@ impl Runner {
                 }
             }
             Command::Disconnect => {
-                if self.link.take().is_some() {
+                let was_reconnecting = self.reconnect.take().is_some();
+                if self.link.take().is_some() || was_reconnecting {
                     for e in self.chat.fail_all("disconnected before the host acknowledged it") {
                         self.emit(e).await;
                     }
                     self.chat.reset_link();
                     self.emit(Event::Disconnected { reason: None }).await;
                 }
+            }
+            Command::JoinOrCreateRoom { name } => {
+                let p = self.chat.join_or_create(name);
+                self.send_request(p).await;
             }
         }
     }
@@ -332,41 +357,6 @@ impl Runner {
         self.host = Some(host);
     }
 
-    async fn connect(&mut self, target: String, name: String, net: IrohOptions) {
-        self.link = None;
-        self.chat.reset_link();
-        self.target = Some((target.clone(), name.clone(), net.clone()));
-        self.emit(Event::Connecting { target: target.clone() }).await;
-        match open_link(
-            &target,
-            &net,
-            &mut self.endpoint,
-            &self.identity,
-            self.verifier.as_ref(),
-        )
-        .await
-        {
-            Ok((link, host_key, path)) => {
-                self.link = Some(link);
-                self.host_key = host_key;
-                self.send_raw(Packet::Register { username: name });
-                if let Some(kind) = path {
-                    self.emit(Event::Path { kind }).await;
-                }
-            }
-            Err(e) => self.emit(e).await,
-        }
-    }
-
-    async fn link_lost(&mut self) {
-        let reason = self.link.take().and_then(|l| l.reason());
-        for e in self.chat.fail_all("the connection was lost") {
-            self.emit(e).await;
-        }
-        self.chat.reset_link();
-        self.emit(Event::Disconnected { reason }).await;
-    }
-
     async fn packet(&mut self, p: Packet) {
         if let Packet::Ping { timestamp } = p {
             self.send_raw(Packet::Pong { timestamp });
@@ -378,7 +368,12 @@ impl Runner {
             self.emit(e).await;
             if refused {
                 self.link = None;
+                self.give_up("the host refused the name after reconnecting").await;
             }
+        }
+        if welcome && self.resuming {
+            self.resuming = false;
+            self.emit(Event::Reconnected).await;
         }
         if welcome && let Some(me) = self.chat.me.clone() {
             // A first ping right away, so the latency shows without waiting an interval.

@@ -61,6 +61,7 @@ fn Header(on_menu: EventHandler<()>) -> Element {
             )
         }
         LinkState::Connecting => ("status busy", "Connecting…".to_string()),
+        LinkState::Reconnecting { attempt } => ("status busy", format!("Reconnecting… (attempt {attempt})")),
         LinkState::Lost(r) => ("status lost", format!("Disconnected: {r}")),
         LinkState::Offline => ("status lost", "Offline".to_string()),
     };
@@ -100,17 +101,7 @@ fn Conversations() -> Element {
     let mut create = move |_| {
         let name = room_name().trim().to_string();
         if !name.is_empty() {
-            let exists = state
-                .model
-                .read()
-                .rooms
-                .iter()
-                .any(|r| name_key(&r.name) == name_key(&name));
-            tx.send(if exists {
-                Command::JoinRoom { room: name }
-            } else {
-                Command::CreateRoom { name }
-            });
+            tx.send(Command::JoinOrCreateRoom { name });
             room_name.set(String::new());
         }
     };
@@ -251,7 +242,7 @@ fn Composer() -> Element {
     let m = state.model.read();
     let current = m.current.clone();
     let target = m.conv_title(&current);
-    let online = m.link == LinkState::Online;
+    let online = matches!(m.link, LinkState::Online | LinkState::Reconnecting { .. });
     let send = move || {
         let text = draft();
         if text.trim().is_empty() {

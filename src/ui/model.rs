@@ -72,6 +72,10 @@ pub enum LinkState {
     Offline,
     Connecting,
     Online,
+    /// The link dropped; the service is trying again by itself.
+    Reconnecting {
+        attempt: u32,
+    },
     Lost(String),
 }
 
@@ -364,6 +368,11 @@ impl Model {
             }
             Event::Disconnected { reason: Some(r) } => {
                 self.link = LinkState::Lost(r);
+            }
+            Event::Reconnecting { attempt, .. } => self.link = LinkState::Reconnecting { attempt },
+            Event::Reconnected => {
+                self.link = LinkState::Online;
+                self.system(Conv::Lobby, "reconnected".into());
             }
         }
     }

@@ -1,0 +1,163 @@
+//! The link's life: connecting, losing it, and reconnecting by itself with capped
+//! exponential backoff and jitter, then registering, rejoining and resending.
+
+use super::connect::open_link;
+use super::runner::Runner;
+use crate::client::Event;
+use crate::protocol::Packet;
+use crate::transport::iroh::IrohOptions;
+use std::time::Duration;
+
+/// First delay before reconnecting.
+pub const RECONNECT_BASE_DELAY: Duration = Duration::from_millis(250);
+
+/// Longest delay between reconnect attempts (the doubling stops here).
+pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(10);
+
+/// Requests that may wait while offline; one more is reported failed at once.
+pub const OUTBOX_LIMIT: usize = 256;
+
+/// Delay before attempt `attempt` (from 1): doubling from the base, capped, with
+/// ±25% jitter so many clients of one host do not come back in lockstep.
+pub fn backoff(attempt: u32) -> Duration {
+    let exp = RECONNECT_BASE_DELAY.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(RECONNECT_MAX_DELAY);
+    let jitter = rand::random_range(0.75..=1.25);
+    capped.mul_f64(jitter)
+}
+
+/// A reconnect in progress.
+pub(crate) struct Reconnect {
+    pub attempt: u32,
+    pub at: tokio::time::Instant,
+    /// Rooms to rejoin once back.
+    pub rooms: Vec<String>,
+}
+
+impl Runner {
+    /// Connects at the user's request (a fresh start: no reconnect in progress).
+    pub(super) async fn connect(&mut self, target: String, name: String, net: IrohOptions) {
+        self.link = None;
+        self.reconnect = None;
+        self.chat.reset_link();
+        self.target = Some((target.clone(), name.clone(), net.clone()));
+        self.emit(Event::Connecting { target: target.clone() }).await;
+        match open_link(
+            &target,
+            &net,
+            &mut self.endpoint,
+            &self.identity,
+            self.verifier.as_ref(),
+        )
+        .await
+        {
+            Ok((link, host_key, path)) => {
+                self.link = Some(link);
+                self.host_key = host_key;
+                self.send_raw(Packet::Register { username: name });
+                if let Some(kind) = path {
+                    self.emit(Event::Path { kind }).await;
+                }
+            }
+            Err(e) => self.emit(e).await,
+        }
+    }
+
+    /// The link ended without the user asking: reconnect to a remote host, or report.
+    pub(super) async fn link_lost(&mut self) {
+        let reason = self.link.take().and_then(|l| l.reason());
+        let rooms = self.chat.reset_link();
+        let remote = self.host_key != "local" && self.target.is_some();
+        if remote {
+            let delay = backoff(1);
+            tracing::info!(?reason, "link lost, reconnecting");
+            self.reconnect = Some(Reconnect {
+                attempt: 1,
+                at: tokio::time::Instant::now() + delay,
+                rooms,
+            });
+            self.emit(Event::Reconnecting {
+                attempt: 1,
+                delay_ms: delay.as_millis() as u64,
+            })
+            .await;
+            return;
+        }
+        for e in self.chat.fail_all("the connection was lost") {
+            self.emit(e).await;
+        }
+        self.emit(Event::Disconnected { reason }).await;
+    }
+
+    /// One reconnect attempt; schedules the next on failure.
+    pub(super) async fn try_reconnect(&mut self) {
+        let (Some(r), Some((target, name, net))) = (self.reconnect.take(), self.target.clone()) else {
+            return;
+        };
+        match open_link(
+            &target,
+            &net,
+            &mut self.endpoint,
+            &self.identity,
+            self.verifier.as_ref(),
+        )
+        .await
+        {
+            Ok((link, host_key, _)) => {
+                self.link = Some(link);
+                self.host_key = host_key;
+                self.resuming = true;
+                self.send_raw(Packet::Register { username: name });
+                for p in self.chat.resume(r.rooms) {
+                    self.send_raw(p);
+                }
+            }
+            Err(Event::ConnectFailed { reason }) => {
+                let attempt = r.attempt + 1;
+                let delay = backoff(attempt);
+                tracing::debug!(%reason, attempt, "reconnect failed");
+                self.reconnect = Some(Reconnect {
+                    attempt,
+                    at: tokio::time::Instant::now() + delay,
+                    rooms: r.rooms,
+                });
+                self.emit(Event::Reconnecting {
+                    attempt,
+                    delay_ms: delay.as_millis() as u64,
+                })
+                .await;
+            }
+            // Trust questions (a removed pin, a changed identity) end the reconnect.
+            Err(e) => {
+                self.emit(e).await;
+                self.give_up("the host's identity could not be confirmed").await;
+            }
+        }
+    }
+
+    /// Stops reconnecting: every waiting request is reported failed with its text.
+    pub(super) async fn give_up(&mut self, reason: &str) {
+        self.reconnect = None;
+        self.resuming = false;
+        for e in self.chat.fail_all(reason) {
+            self.emit(e).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        for _ in 0..50 {
+            let d1 = backoff(1);
+            assert!(d1 >= RECONNECT_BASE_DELAY.mul_f64(0.75) && d1 <= RECONNECT_BASE_DELAY.mul_f64(1.25));
+            let d3 = backoff(3);
+            assert!(d3 >= RECONNECT_BASE_DELAY.mul_f64(3.0) && d3 <= RECONNECT_BASE_DELAY.mul_f64(5.0));
+            assert!(backoff(1000) <= RECONNECT_MAX_DELAY.mul_f64(1.25));
+            assert!(backoff(1000) >= RECONNECT_MAX_DELAY.mul_f64(0.75));
+        }
+    }
+}
