@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod host;
 mod iroh;
+mod reconnect;
 mod session;
