@@ -6,7 +6,8 @@ use super::state::State;
 use super::stats::Stats;
 use crate::crypto::{Fingerprint, Identity};
 use crate::protocol::limits::{
-    HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, PING_INTERVAL, SOCKET_SEND_BUFFER,
+    HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, PING_INTERVAL,
+    SOCKET_SEND_BUFFER,
 };
 use crate::protocol::{Packet, decode};
 use crate::session::{Link, SessionWriter, accept};
@@ -27,8 +28,10 @@ pub(crate) struct Inner {
     pub state: Mutex<State>,
     pub stats: Stats,
     pub identity: Arc<Identity>,
-    /// Bounds connections in the handshake at once.
+    /// Bounds connections in the handshake at once (CPU and memory of handshakes).
     handshakes: Arc<Semaphore>,
+    /// Bounds open connections of any kind (file descriptors).
+    connections: Arc<Semaphore>,
     cancel: CancellationToken,
 }
 
@@ -56,6 +59,7 @@ impl Host {
                 stats: Stats::default(),
                 identity,
                 handshakes: Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES)),
+                connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
                 cancel: CancellationToken::new(),
             }),
             direct_addr: None,
@@ -101,11 +105,11 @@ impl Host {
     pub fn serve<S: Duplex>(&self, io: S) {
         let inner = self.inner.clone();
         tokio::spawn(async move {
-            let permit = tokio::select! {
+            let slot = tokio::select! {
                 _ = inner.cancel.cancelled() => return,
-                p = inner.handshakes.clone().acquire_owned() => p,
+                p = inner.connections.clone().acquire_owned() => p,
             };
-            serve_remote(inner, Box::new(io), permit.ok()).await;
+            serve_remote(inner, Box::new(io), slot.ok()).await;
         });
     }
 
@@ -179,9 +183,10 @@ async fn iroh_accept_loop(ep: iroh::Endpoint, host: Host) {
 
 async fn accept_loop(listener: TcpListener, inner: Arc<Inner>) {
     loop {
-        let permit = tokio::select! {
+        // A connection slot first: this bounds open sockets (file descriptors).
+        let slot = tokio::select! {
             _ = inner.cancel.cancelled() => return,
-            p = inner.handshakes.clone().acquire_owned() => p,
+            p = inner.connections.clone().acquire_owned() => p,
         };
         let accepted = tokio::select! {
             _ = inner.cancel.cancelled() => return,
@@ -192,7 +197,7 @@ async fn accept_loop(listener: TcpListener, inner: Arc<Inner>) {
                 let _ = tcp.set_nodelay(true);
                 let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SOCKET_SEND_BUFFER);
                 tracing::debug!(%peer, "connection");
-                tokio::spawn(serve_remote(inner.clone(), Box::new(tcp), permit.ok()));
+                tokio::spawn(serve_remote(inner.clone(), Box::new(tcp), slot.ok()));
             }
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -214,19 +219,30 @@ async fn kicked(conn: &mut Conn) -> String {
     }
 }
 
+/// Serves one connection for its whole life; `_slot` is its connection permit.
 async fn serve_remote(
     inner: Arc<Inner>,
     io: crate::transport::BoxedIo,
-    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 ) {
-    let session = match accept(io, &inner.identity).await {
-        Ok(s) => s,
-        Err(e) => {
+    // The handshake deadline runs from accept, including any wait for a handshake
+    // slot: a connection is never held open longer than HANDSHAKE_TIMEOUT unregistered.
+    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+    let handshake = tokio::time::timeout_at(deadline, async {
+        let _permit = inner.handshakes.clone().acquire_owned().await;
+        accept(io, &inner.identity).await
+    });
+    let session = match handshake.await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
             tracing::debug!(%e, "handshake failed");
             return;
         }
+        Err(_) => {
+            tracing::debug!("handshake timed out");
+            return;
+        }
     };
-    drop(permit);
     let key = session.peer_static();
     let (mut reader, writer) = session.split();
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);

@@ -64,6 +64,10 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// default of 256 would let a hostile frame recurse far deeper than any real packet.
 pub const MAX_DECODE_DEPTH: usize = 16;
 
+/// Open connections of any kind (handshaking or registered) a host keeps at once; more
+/// wait in the kernel's accept queue. Bounds file descriptors: members plus headroom.
+pub const MAX_CONNECTIONS: usize = MAX_MEMBERS * 2;
+
 /// Connections that may sit in the handshake at once; more wait for a slot, so a flood
 /// of half-open connections cannot exhaust memory or file descriptors.
 pub const MAX_PENDING_HANDSHAKES: usize = 64;

@@ -98,7 +98,7 @@ impl Proc {
         }
     }
 
-    fn drain_err(&mut self) -> Vec<String> {
+    pub fn drain_err(&mut self) -> Vec<String> {
         while let Ok(l) = self.err.try_recv() {
             self.seen_err.push(l);
         }
@@ -121,6 +121,15 @@ impl Proc {
             .expect("process did not exit")
             .unwrap();
         status.code().unwrap_or(-1)
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     pub async fn kill(&mut self) {

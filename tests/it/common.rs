@@ -86,6 +86,28 @@ impl Peer {
         Peer { svc, ev, log: vec![] }
     }
 
+    /// A fresh identity with an empty trust store, that joins `target` and trusts the
+    /// host on first contact (as a user pressing Trust would).
+    pub async fn join_trusting(target: &str, name: &str) -> Peer {
+        let (svc, ev) = severus::service::spawn_with(
+            Arc::new(Identity::generate().unwrap()),
+            Arc::new(MemoryVerifier::default()),
+        );
+        let mut p = Peer { svc, ev, log: vec![] };
+        p.cmd(Command::Connect {
+            target: target.into(),
+            name: name.into(),
+            net: Default::default(),
+        })
+        .await;
+        let Event::NeedsTrust { host, identity } = p.until(|e| matches!(e, Event::NeedsTrust { .. })).await else {
+            unreachable!()
+        };
+        p.cmd(Command::Trust { host, identity }).await;
+        p.until(|e| matches!(e, Event::Connected { .. })).await;
+        p
+    }
+
     pub async fn cmd(&self, c: Command) {
         assert!(self.svc.send(c).await);
     }

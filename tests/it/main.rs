@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod host;
+mod hostile;
 mod iroh;
 mod reconnect;
 mod session;
