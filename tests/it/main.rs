@@ -1,10 +1,12 @@
 //! Integration tests over real loopback sockets: one binary (every test binary links
 //! the whole app), one module per area.
 
+mod capture;
 mod cli;
 mod common;
 mod host;
 mod hostile;
+mod hygiene;
 mod iroh;
 mod reconnect;
 mod session;
