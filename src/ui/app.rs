@@ -99,6 +99,8 @@ pub fn Shell() -> Element {
     let screen = state.model.read().screen.clone();
     rsx! {
         document::Title { "Severus" }
+        // Phones: real width, and the layout shrinks (composer stays above the keyboard).
+        document::Meta { name: "viewport", content: "width=device-width, initial-scale=1, interactive-widget=resizes-content" }
         document::Stylesheet { href: CSS }
         div { class: "app",
             match screen {

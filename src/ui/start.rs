@@ -152,10 +152,25 @@ pub fn StartScreen() -> Element {
                     button { id: "start-host", class: "primary", disabled: !can_host, onclick: start_host, "Start Host" }
                 } else {
                     label { r#for: "target", if quic { "Ticket" } else { "Address" } }
-                    input { id: "target", value: "{target}", placeholder: if quic { "endpoint…" } else { "192.168.1.20:3000" },
-                        autocomplete: "off", spellcheck: false,
-                        oninput: move |e| target.set(e.value()),
-                        onkeydown: move |e: KeyboardEvent| if e.key() == Key::Enter { connect(()) } }
+                    div { class: "with-button",
+                        input { id: "target", value: "{target}", placeholder: if quic { "endpoint…" } else { "192.168.1.20:3000" },
+                            autocomplete: "off", spellcheck: false,
+                            oninput: move |e| target.set(e.value()),
+                            onkeydown: move |e: KeyboardEvent| if e.key() == Key::Enter { connect(()) } }
+                        button { id: "paste", class: "small", title: "Paste from the clipboard",
+                            onclick: move |_| {
+                                spawn(async move {
+                                    let js = "return navigator.clipboard ? await navigator.clipboard.readText() : ''";
+                                    if let Ok(serde_json::Value::String(t)) = document::eval(js).await
+                                        && !t.trim().is_empty()
+                                    {
+                                        target.set(t.trim().to_string());
+                                    }
+                                });
+                            },
+                            "Paste"
+                        }
+                    }
                     if let Some(err) = target_err { p { class: "field-error", id: "target-error", "{err}" } }
                     button { id: "connect", class: "primary", disabled: !can_join, onclick: move |_| connect(()), "Connect" }
                 }
