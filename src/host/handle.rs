@@ -21,13 +21,13 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    pub fn new(key: [u8; 32], out: mpsc::Sender<Packet>) -> Self {
+    pub fn new(key: [u8; 32], out: mpsc::Sender<Packet>, rate: super::rate::TokenBucket) -> Self {
         Conn {
             key,
             out,
             member: None,
             kicked: None,
-            rate: Default::default(),
+            rate,
         }
     }
 

@@ -7,7 +7,7 @@ use super::stats::Stats;
 use crate::crypto::{Fingerprint, Identity};
 use crate::protocol::limits::{
     HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, PING_INTERVAL,
-    SOCKET_SEND_BUFFER,
+    RATE_BURST, RATE_PER_SEC, SOCKET_SEND_BUFFER,
 };
 use crate::protocol::{Packet, decode};
 use crate::session::{Link, SessionWriter, accept};
@@ -32,10 +32,16 @@ pub(crate) struct Inner {
     handshakes: Arc<Semaphore>,
     /// Bounds open connections of any kind (file descriptors).
     connections: Arc<Semaphore>,
+    /// Packets per second and burst per member.
+    rate: (u32, u32),
     cancel: CancellationToken,
 }
 
 impl Inner {
+    fn bucket(&self) -> super::rate::TokenBucket {
+        super::rate::TokenBucket::new(self.rate.0, self.rate.1)
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -53,6 +59,12 @@ pub struct Host {
 impl Host {
     /// Starts a host with no listener yet (add transports with `listen_tcp`/`serve`).
     pub fn new(identity: Arc<Identity>) -> Self {
+        Self::with_rate(identity, RATE_PER_SEC, RATE_BURST)
+    }
+
+    /// A host whose members may send `per_sec` packets per second in bursts of `burst`
+    /// (benchmarks measure relay capacity with `u32::MAX`; users get [`Host::new`]).
+    pub fn with_rate(identity: Arc<Identity>, per_sec: u32, burst: u32) -> Self {
         Host {
             inner: Arc::new(Inner {
                 state: Mutex::new(State::default()),
@@ -61,6 +73,7 @@ impl Host {
                 handshakes: Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES)),
                 connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
                 cancel: CancellationToken::new(),
+                rate: (per_sec, burst),
             }),
             direct_addr: None,
             endpoint: None,
@@ -119,7 +132,7 @@ impl Host {
         let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
         let inner = self.inner.clone();
         tokio::spawn(async move {
-            let mut conn = Conn::new(inner.identity.noise_public, out_tx);
+            let mut conn = Conn::new(inner.identity.noise_public, out_tx, inner.bucket());
             loop {
                 tokio::select! {
                     _ = inner.cancel.cancelled() => break,
@@ -248,7 +261,7 @@ async fn serve_remote(
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
     let cancel = inner.cancel.child_token();
     tokio::spawn(write_loop(writer, out_rx, cancel.clone(), inner.clone()));
-    let mut conn = Conn::new(key, out_tx);
+    let mut conn = Conn::new(key, out_tx, inner.bucket());
     let register_by = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
     loop {
         let deadline = match conn.member {

@@ -1,0 +1,93 @@
+//! Micro-benchmarks: packet encode/decode in CBOR and, for comparison, JSON; Noise
+//! transport encrypt+decrypt by size; a full Noise XX handshake in memory.
+//!
+//! `cargo bench --bench codec --no-default-features`
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use severus::crypto::Identity;
+use severus::crypto::noise::{Initiator, Responder, Transport};
+use severus::protocol::{Packet, decode, encode};
+use std::hint::black_box;
+use uuid::Uuid;
+
+fn message(body_len: usize) -> Packet {
+    Packet::Message {
+        id: Uuid::new_v4(),
+        from_id: Uuid::new_v4(),
+        from_username: "alice".into(),
+        body: "x".repeat(body_len),
+        room_id: Some(Uuid::new_v4()),
+    }
+}
+
+fn codec(c: &mut Criterion) {
+    let mut g = c.benchmark_group("codec");
+    for len in [16usize, 1024] {
+        let p = message(len);
+        let cbor = encode(&p);
+        let json = serde_json::to_vec(&p).unwrap_or_default();
+        eprintln!(
+            "size of a message with a {len}-byte body: CBOR {} B, JSON {} B",
+            cbor.len(),
+            json.len()
+        );
+        g.bench_with_input(BenchmarkId::new("cbor_encode", len), &p, |b, p| {
+            b.iter(|| encode(black_box(p)))
+        });
+        g.bench_with_input(BenchmarkId::new("json_encode", len), &p, |b, p| {
+            b.iter(|| serde_json::to_vec(black_box(p)))
+        });
+        g.bench_with_input(BenchmarkId::new("cbor_decode", len), &cbor, |b, f| {
+            b.iter(|| decode(black_box(f)))
+        });
+        g.bench_with_input(BenchmarkId::new("json_decode", len), &json, |b, f| {
+            b.iter(|| serde_json::from_slice::<Packet>(black_box(f)))
+        });
+    }
+    g.finish();
+}
+
+fn pair() -> (Transport, Transport) {
+    let (a, b) = (Identity::generate().unwrap(), Identity::generate().unwrap());
+    let mut i = Initiator::new(&a.noise_private, b"bench").unwrap();
+    let mut r = Responder::new(&b.noise_private, b"bench").unwrap();
+    r.read_first(&i.write_first().unwrap()).unwrap();
+    i.read_second(&r.write_second().unwrap()).unwrap();
+    let (m3, ti) = i.write_third().unwrap();
+    let (_, tr) = r.read_third(&m3).unwrap();
+    (ti, tr)
+}
+
+fn noise(c: &mut Criterion) {
+    let (ti, tr) = pair();
+    let mut g = c.benchmark_group("noise_transport");
+    for size in [64usize, 1024, 16 * 1024, 60 * 1024] {
+        let plain = vec![7u8; size];
+        g.throughput(Throughput::Bytes(size as u64));
+        g.bench_with_input(BenchmarkId::new("encrypt_decrypt", size), &plain, |b, p| {
+            let mut n = 0u64;
+            b.iter(|| {
+                let ct = ti.encrypt(n, black_box(p)).unwrap();
+                let pt = tr.decrypt(n, &ct).unwrap();
+                n += 1;
+                pt
+            })
+        });
+    }
+    g.finish();
+
+    let (a, h) = (Identity::generate().unwrap(), Identity::generate().unwrap());
+    c.bench_function("noise_xx_handshake", |b| {
+        b.iter(|| {
+            let mut i = Initiator::new(&a.noise_private, b"bench").unwrap();
+            let mut r = Responder::new(&h.noise_private, b"bench").unwrap();
+            r.read_first(&i.write_first().unwrap()).unwrap();
+            i.read_second(&r.write_second().unwrap()).unwrap();
+            let (m3, _) = i.write_third().unwrap();
+            r.read_third(&m3).unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, codec, noise);
+criterion_main!(benches);

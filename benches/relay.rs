@@ -1,0 +1,449 @@
+//! The load harness: the real host on loopback with real clients (TLS + WebSocket +
+//! Noise), against baselines measured in the same run: a plaintext tokio-tungstenite
+//! broadcast relay with the same clients and messages, and a bare TCP + TLS connect.
+//! Prints a markdown table and one summary line. `scripts/bench.sh [--quick]` runs it.
+
+use futures_util::{SinkExt, StreamExt};
+use severus::crypto::{HostIdentity, Identity};
+use severus::host::Host;
+use severus::protocol::{Packet, decode, encode};
+use severus::session::{self, HostVerifier, SessionReader, SessionWriter, TrustState, VerifierError};
+use severus::transport::tls;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, mpsc};
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+/// Bytes of every benchmark message body.
+const BODY: usize = 1024;
+/// Messages a sender may have in flight before it waits for its own echo.
+const WINDOW: usize = 16;
+
+struct TrustAll;
+impl HostVerifier for TrustAll {
+    fn check(&self, _: &str, _: &HostIdentity) -> Result<TrustState, VerifierError> {
+        Ok(TrustState::Trusted)
+    }
+    fn trust(&self, _: &str, _: &HostIdentity) -> Result<(), VerifierError> {
+        Ok(())
+    }
+}
+
+fn now_ns(t0: Instant) -> u64 {
+    t0.elapsed().as_nanos() as u64
+}
+
+/// A body that says who sent it, its sequence number and when: "S:N:T:xxxx…".
+fn body(sender: usize, seq: usize, t: u64) -> String {
+    let mut b = format!("{sender}:{seq}:{t}:");
+    b.extend(std::iter::repeat_n('x', BODY.saturating_sub(b.len())));
+    b
+}
+
+fn parse(body: &str) -> Option<(usize, usize, u64)> {
+    let mut it = body.splitn(4, ':');
+    Some((
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    ))
+}
+
+/// One member's two halves, for either relay.
+enum Link {
+    Ours(SessionReader, SessionWriter),
+    Plain(
+        futures_util::stream::SplitStream<tokio_tungstenite::WebSocketStream<TcpStream>>,
+        futures_util::stream::SplitSink<tokio_tungstenite::WebSocketStream<TcpStream>, Message>,
+    ),
+}
+
+impl Link {
+    async fn ours(addr: SocketAddr, name: &str) -> Link {
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        tcp.set_nodelay(true).ok();
+        let s = session::connect(tcp, &Identity::generate().expect("id"), "bench", &TrustAll)
+            .await
+            .expect("handshake");
+        let (mut r, mut w) = s.split();
+        w.send(&Packet::Register { username: name.into() })
+            .await
+            .expect("register");
+        while let Ok(Some(p)) = r.recv().await {
+            if matches!(p, Packet::Welcome { .. }) {
+                break;
+            }
+        }
+        Link::Ours(r, w)
+    }
+
+    async fn plain(addr: SocketAddr) -> Link {
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        tcp.set_nodelay(true).ok();
+        let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/"), tcp)
+            .await
+            .expect("ws");
+        let (w, r) = ws.split();
+        Link::Plain(r, w)
+    }
+
+    /// Splits into a receiver of bodies and a sender of bodies (tasks own the halves).
+    fn spawn(self) -> (mpsc::UnboundedReceiver<String>, mpsc::UnboundedSender<String>) {
+        let (in_tx, in_rx) = mpsc::unbounded_channel();
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
+        match self {
+            Link::Ours(mut r, mut w) => {
+                tokio::spawn(async move {
+                    while let Ok(Some(p)) = r.recv().await {
+                        if let Packet::Message { body, .. } = p
+                            && in_tx.send(body).is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                tokio::spawn(async move {
+                    while let Some(b) = out_rx.recv().await {
+                        let p = Packet::Message {
+                            id: Uuid::new_v4(),
+                            from_id: Uuid::nil(),
+                            from_username: String::new(),
+                            body: b,
+                            room_id: None,
+                        };
+                        if w.send(&p).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Link::Plain(mut r, mut w) => {
+                tokio::spawn(async move {
+                    while let Some(Ok(m)) = r.next().await {
+                        if let Message::Binary(b) = m
+                            && in_tx.send(String::from_utf8_lossy(&b).into_owned()).is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                tokio::spawn(async move {
+                    while let Some(b) = out_rx.recv().await {
+                        if w.send(Message::Binary(b.into_bytes().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        }
+        (in_rx, out_tx)
+    }
+}
+
+/// The plaintext baseline: every binary message goes to every client (sender too).
+async fn plain_relay() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, _) = broadcast::channel::<tokio_tungstenite::tungstenite::Bytes>(65536);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tcp.set_nodelay(true).ok();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                let (mut sink, mut stream) = ws.split();
+                let mut rx = tx.subscribe();
+                tokio::spawn(async move {
+                    while let Ok(m) = rx.recv().await {
+                        if sink.send(Message::Binary(m)).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                while let Some(Ok(m)) = stream.next().await {
+                    if let Message::Binary(b) = m {
+                        let _ = tx.send(b);
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+async fn our_host() -> (Host, SocketAddr) {
+    let mut host = Host::with_rate(Arc::new(Identity::generate().expect("id")), u32::MAX, u32::MAX);
+    let addr = host
+        .listen_tcp("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("listen");
+    (host, addr)
+}
+
+async fn members(
+    ours: bool,
+    addr: SocketAddr,
+    n: usize,
+    prefix: &str,
+) -> Vec<(mpsc::UnboundedReceiver<String>, mpsc::UnboundedSender<String>)> {
+    let mut v = Vec::new();
+    for i in 0..n {
+        // Names are bound to keys for the host's life: every phase uses fresh names.
+        let l = if ours {
+            Link::ours(addr, &format!("{prefix}{n}x{i}")).await
+        } else {
+            Link::plain(addr).await
+        };
+        v.push(l.spawn());
+    }
+    // Let join notices settle.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    v
+}
+
+/// Every member sends `per_sender` messages, in rounds of WINDOW each; a round ends
+/// when every member has received every message of it (so no queue ever grows past
+/// one round, for either relay). Returns messages accepted and fanned out per second.
+async fn throughput(ours: bool, addr: SocketAddr, n: usize, per_sender: usize) -> f64 {
+    let ms = members(ours, addr, n, "t").await;
+    let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let progress = Arc::new(tokio::sync::Notify::new());
+    let mut senders = Vec::new();
+    for (mut rx, tx) in ms {
+        senders.push(tx);
+        let (received, progress) = (received.clone(), progress.clone());
+        tokio::spawn(async move {
+            while rx.recv().await.is_some() {
+                received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                progress.notify_one();
+            }
+        });
+    }
+    let t0 = Instant::now();
+    let mut target = 0;
+    for round in 0..per_sender.div_ceil(WINDOW) {
+        for (i, tx) in senders.iter().enumerate() {
+            for k in 0..WINDOW {
+                let _ = tx.send(body(i, round * WINDOW + k, 0));
+            }
+        }
+        target += n * n * WINDOW;
+        while received.load(std::sync::atomic::Ordering::Relaxed) < target {
+            if tokio::time::timeout(Duration::from_secs(20), progress.notified())
+                .await
+                .is_err()
+            {
+                eprintln!(
+                    "throughput: stalled at {} of {target}",
+                    received.load(std::sync::atomic::Ordering::Relaxed)
+                );
+                return f64::NAN;
+            }
+        }
+    }
+    (n * per_sender.div_ceil(WINDOW) * WINDOW) as f64 / t0.elapsed().as_secs_f64()
+}
+
+/// One sender, `n` members: p50 and p99 of send-to-receive time over all receivers.
+async fn latency(ours: bool, addr: SocketAddr, n: usize, count: usize) -> (f64, f64) {
+    let mut ms = members(ours, addr, n, "l").await;
+    let t0 = Instant::now();
+    let (_, sender) = ms[0].clone_sender();
+    let mut recv_tasks = Vec::new();
+    for (mut rx, _) in ms.drain(..) {
+        recv_tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(count);
+            while lat.len() < count {
+                let Ok(Some(b)) = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await else {
+                    break;
+                };
+                if let Some((_, _, t)) = parse(&b) {
+                    lat.push((now_ns(t0).saturating_sub(t)) as f64 / 1e6);
+                }
+            }
+            lat
+        }));
+    }
+    for s in 0..count {
+        let _ = sender.send(body(0, s, now_ns(t0)));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut all = Vec::new();
+    for t in recv_tasks {
+        all.extend(t.await.unwrap_or_default());
+    }
+    percentiles(all)
+}
+
+trait CloneSender {
+    fn clone_sender(&self) -> ((), mpsc::UnboundedSender<String>);
+}
+impl CloneSender for (mpsc::UnboundedReceiver<String>, mpsc::UnboundedSender<String>) {
+    fn clone_sender(&self) -> ((), mpsc::UnboundedSender<String>) {
+        ((), self.1.clone())
+    }
+}
+
+fn percentiles(mut v: Vec<f64>) -> (f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+/// Full connect (TCP + TLS + WebSocket + Noise + register) p50/p99 in ms.
+async fn connect_ours(addr: SocketAddr, count: usize) -> (f64, f64) {
+    let mut v = Vec::new();
+    for i in 0..count {
+        let t = Instant::now();
+        let l = Link::ours(addr, &format!("c{i}")).await;
+        v.push(t.elapsed().as_secs_f64() * 1e3);
+        drop(l);
+    }
+    percentiles(v)
+}
+
+/// Bare TCP + TLS 1.3 connect to a TLS server with the same certificate type.
+async fn connect_tls(count: usize) -> (f64, f64) {
+    let id = Identity::generate().expect("id");
+    let cfg = tls::server_config(&id).expect("tls");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acc = tokio_rustls::TlsAcceptor::from(cfg.clone());
+            tokio::spawn(async move {
+                if let Ok(mut s) = acc.accept(tcp).await {
+                    use tokio::io::AsyncReadExt;
+                    let mut b = [0u8; 1];
+                    let _ = s.read(&mut b).await;
+                }
+            });
+        }
+    });
+    let client = tokio_rustls::TlsConnector::from(tls::client_config().expect("tls"));
+    let mut v = Vec::new();
+    for _ in 0..count {
+        let t = Instant::now();
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        tcp.set_nodelay(true).ok();
+        let name = rustls::pki_types::ServerName::try_from(tls::SERVER_NAME).expect("name");
+        let s = client.connect(name, tcp).await.expect("tls");
+        v.push(t.elapsed().as_secs_f64() * 1e3);
+        drop(s);
+    }
+    percentiles(v)
+}
+
+/// RSS of a `severus host` process with `n` idle members, in MiB.
+async fn host_rss(n: usize) -> Option<f64> {
+    let exe = std::env::var("SEVERUS_BIN").ok()?;
+    let dir = tempfile_dir();
+    let mut child = tokio::process::Command::new(exe)
+        .args(["--data-dir", &dir, "host", "--bind", "127.0.0.1", "--port", "0"])
+        .env("SEVERUS_KEYSTORE", "file")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .ok()?;
+    let out = child.stdout.take()?;
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(out));
+    let first = lines.next_line().await.ok()??;
+    let addr: SocketAddr = first.strip_prefix("listening: ")?.parse().ok()?;
+    let mut keep = Vec::new();
+    for i in 0..n {
+        keep.push(Link::ours(addr, &format!("idle{i}")).await);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()?)).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    drop(keep);
+    let _ = child.kill().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(kib / 1024.0)
+}
+
+fn tempfile_dir() -> String {
+    let d = std::env::temp_dir().join(format!("severus-bench-{}", Uuid::new_v4().simple()));
+    d.to_string_lossy().into_owned()
+}
+
+fn row(name: &str, ours: f64, base: f64, unit: &str, ratio: f64) {
+    println!("| {name} | {ours:.2} {unit} | {base:.2} {unit} | {ratio:.2} |");
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = std::env::args().any(|a| a == "--quick") || std::env::var("BENCH_QUICK").is_ok();
+    let (per_sender, lat_count, connects) = if quick { (300, 60, 50) } else { (2000, 300, 200) };
+    // The encoded size of a 1 KiB message, for the record.
+    let sample = encode(&Packet::Message {
+        id: Uuid::nil(),
+        from_id: Uuid::nil(),
+        from_username: "m1".into(),
+        body: body(0, 0, 0),
+        room_id: None,
+    });
+    assert!(decode(&sample).is_ok());
+
+    let (_host, ours_addr) = our_host().await;
+    let plain_addr = plain_relay().await;
+
+    let r_ours = throughput(true, ours_addr, 8, per_sender).await;
+    let r_plain = throughput(false, plain_addr, 8, per_sender).await;
+    let (l8o50, l8o99) = latency(true, ours_addr, 8, lat_count).await;
+    let (l8p50, l8p99) = latency(false, plain_addr, 8, lat_count).await;
+    let (l64o50, l64o99) = latency(true, ours_addr, 64, lat_count).await;
+    let (l64p50, l64p99) = latency(false, plain_addr, 64, lat_count).await;
+    let (c50, c99) = connect_ours(ours_addr, connects).await;
+    let (t50, t99) = connect_tls(connects).await;
+    let rss = host_rss(100).await;
+
+    println!("| Measure | Severus | Baseline | Ratio |");
+    println!("|---|---|---|---|");
+    row(
+        "Relay throughput, 8 members, 1 KiB (msgs/s in)",
+        r_ours,
+        r_plain,
+        "msg/s",
+        r_ours / r_plain,
+    );
+    row("Fan-out latency p50, 8 members", l8o50, l8p50, "ms", l8o50 / l8p50);
+    row("Fan-out latency p99, 8 members", l8o99, l8p99, "ms", l8o99 / l8p99);
+    row("Fan-out latency p50, 64 members", l64o50, l64p50, "ms", l64o50 / l64p50);
+    row("Fan-out latency p99, 64 members", l64o99, l64p99, "ms", l64o99 / l64p99);
+    row(
+        "Connect p50 (ours: TCP+TLS+WS+Noise+register; base: TCP+TLS)",
+        c50,
+        t50,
+        "ms",
+        c50 / t50,
+    );
+    row("Connect p99", c99, t99, "ms", c99 / t99);
+    match rss {
+        Some(m) => println!("| Host RSS, 100 idle members (own process) | {m:.1} MiB | - | - |"),
+        None => println!("| Host RSS, 100 idle members | not measured (set SEVERUS_BIN) | - | - |"),
+    }
+    println!();
+    println!(
+        "relay_ratio={:.2} latency_ratio_64={:.2} connect_ratio={:.2} host_rss_100_mib={}",
+        r_ours / r_plain,
+        l64o99 / l64p99,
+        c50 / t50,
+        rss.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into())
+    );
+}
