@@ -312,6 +312,37 @@ impl ChatState {
                     name: room_name,
                 }]
             }
+            // Lobby joins and leaves keep the member list current (the host sends the
+            // whole list only once, at registration).
+            Packet::Joined {
+                user, room_name: None, ..
+            } => {
+                let name = user.name.clone();
+                if !self.users.iter().any(|u| u.id == user.id) {
+                    self.users.push(user);
+                    self.users.sort_by_key(|u| name_key(&u.name));
+                }
+                vec![
+                    Event::Joined { name, room: None },
+                    Event::Users {
+                        users: self.users.clone(),
+                    },
+                ]
+            }
+            Packet::Left {
+                user, room_name: None, ..
+            } => {
+                self.users.retain(|u| u.id != user.id);
+                vec![
+                    Event::Left {
+                        name: user.name,
+                        room: None,
+                    },
+                    Event::Users {
+                        users: self.users.clone(),
+                    },
+                ]
+            }
             Packet::Joined { user, room_name, .. } => vec![Event::Joined {
                 name: user.name,
                 room: room_name,

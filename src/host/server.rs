@@ -23,6 +23,9 @@ use tokio_util::sync::CancellationToken;
 /// Longest a single write to a member may take before the member is dropped.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Packets written to one member before a flush, when more are waiting.
+pub const WRITE_BATCH: usize = 32;
+
 /// What every connection task shares.
 pub(crate) struct Inner {
     pub state: Mutex<State>,
@@ -329,8 +332,20 @@ async fn write_loop(
             p = rx.recv() => match p { Some(p) => p, None => break },
             _ = ping.tick() => Packet::Ping { timestamp: crate::session::now_ms() },
         };
-        match tokio::time::timeout(WRITE_TIMEOUT, w.send(&p)).await {
-            Ok(Ok(n)) => inner.stats.sent(n),
+        // Feed this packet and whatever else is already waiting, then flush once: under
+        // load one TLS record and one write carry many packets.
+        let batch = async {
+            let mut n = w.feed(&p).await?;
+            inner.stats.sent(n);
+            for _ in 1..WRITE_BATCH {
+                let Ok(more) = rx.try_recv() else { break };
+                n = w.feed(&more).await?;
+                inner.stats.sent(n);
+            }
+            w.flush().await
+        };
+        match tokio::time::timeout(WRITE_TIMEOUT, batch).await {
+            Ok(Ok(())) => {}
             _ => break,
         }
     }

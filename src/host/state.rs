@@ -120,7 +120,9 @@ impl State {
                 },
             );
         }
-        self.broadcast(&self.user_list());
+        // The newcomer gets the whole list; everyone else already has it and gets the
+        // `Joined` above: a join costs O(members), not O(members²).
+        self.send(id, self.user_list());
         self.send(id, self.rooms.list_packet());
         Ok(id)
     }
@@ -143,7 +145,6 @@ impl State {
             room_id: None,
             room_name: None,
         });
-        self.broadcast(&self.user_list());
     }
 
     /// Disconnects a member with a reason (its connection task does the closing).

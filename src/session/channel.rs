@@ -97,7 +97,14 @@ async fn write_pump(
             p = rx.recv() => p,
         };
         let Some(p) = p else { break };
-        if let Err(e) = writer.send(&p).await {
+        // Feed what is waiting, flush once.
+        let mut result = writer.feed(&p).await.map(|_| ());
+        while result.is_ok()
+            && let Ok(more) = rx.try_recv()
+        {
+            result = writer.feed(&more).await.map(|_| ());
+        }
+        if let Err(e) = result.and(writer.flush().await) {
             set_reason(&reason, e.to_string());
             break;
         }

@@ -99,9 +99,34 @@ impl SessionWriter {
                 max: MAX_FRAME_LEN,
             });
         }
+        self.feed_frame(frame).await?;
+        self.flush().await
+    }
+
+    /// Encrypts and queues one packet without flushing (batching under load: feed
+    /// what is waiting, then `flush` once). Returns the encoded size.
+    pub async fn feed(&mut self, packet: &Packet) -> Result<usize, SessionError> {
+        let frame = encode(packet);
+        if frame.len() > MAX_FRAME_LEN {
+            return Err(SessionError::Oversize {
+                len: frame.len(),
+                max: MAX_FRAME_LEN,
+            });
+        }
+        self.feed_frame(&frame).await?;
+        Ok(frame.len())
+    }
+
+    async fn feed_frame(&mut self, frame: &[u8]) -> Result<(), SessionError> {
         let ct = self.noise.encrypt(self.nonce, frame)?;
         self.nonce += 1;
-        self.sink.send(Message::Binary(ct.into())).await?;
+        self.sink.feed(Message::Binary(ct.into())).await?;
+        Ok(())
+    }
+
+    /// Writes out everything fed so far.
+    pub async fn flush(&mut self) -> Result<(), SessionError> {
+        self.sink.flush().await?;
         Ok(())
     }
 

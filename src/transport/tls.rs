@@ -6,7 +6,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Label of the TLS exporter value that binds Noise to this TLS session.
 pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-severus-noise-binding";
@@ -26,11 +26,32 @@ pub enum TlsSetupError {
 
 /// The one crypto provider (ring) used everywhere.
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
 }
 
-/// The host's TLS configuration: its certificate, TLS 1.3 only.
+/// The host's TLS configuration: its certificate, TLS 1.3 only. Built once per identity
+/// and reused (parsing the key for every connection was the largest part of accept).
 pub fn server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>, TlsSetupError> {
+    type Cached = Option<([u8; 32], Arc<rustls::ServerConfig>)>;
+    static LAST: Mutex<Cached> = Mutex::new(None);
+    let mut id = identity.tls_cert_der.clone();
+    id.extend_from_slice(identity.tls_key_pem.as_bytes());
+    let key = crate::crypto::sha256(&id);
+    let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((k, cfg)) = last.as_ref()
+        && *k == key
+    {
+        return Ok(cfg.clone());
+    }
+    let cfg = build_server_config(identity)?;
+    *last = Some((key, cfg.clone()));
+    Ok(cfg)
+}
+
+fn build_server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>, TlsSetupError> {
     let key = rcgen::KeyPair::from_pem(&identity.tls_key_pem).map_err(|e| TlsSetupError::Key(e.to_string()))?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let cert = CertificateDer::from(identity.tls_cert_der.clone());
@@ -43,6 +64,15 @@ pub fn server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>, T
 
 /// The client's TLS configuration: TLS 1.3 only, [`PinningVerifier`].
 pub fn client_config() -> Result<Arc<rustls::ClientConfig>, TlsSetupError> {
+    static CLIENT: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    if let Some(c) = CLIENT.get() {
+        return Ok(c.clone());
+    }
+    let cfg = build_client_config()?;
+    Ok(CLIENT.get_or_init(|| cfg).clone())
+}
+
+fn build_client_config() -> Result<Arc<rustls::ClientConfig>, TlsSetupError> {
     let provider = provider();
     let cfg = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])?
