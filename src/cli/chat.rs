@@ -180,6 +180,14 @@ impl ChatLoop {
             Event::Drained => return Some(ExitCode::SUCCESS),
             Event::Reconnecting { attempt: 1, .. } => out("* reconnecting"),
             Event::Reconnected => out("* reconnected"),
+            Event::Path { kind } => err(&format!(
+                "iroh path: {}",
+                if *kind == crate::transport::iroh::PathKind::Direct {
+                    "direct"
+                } else {
+                    "relayed"
+                }
+            )),
             Event::Disconnected { reason } => {
                 let why = reason.clone().unwrap_or_else(|| "closed".into());
                 return fatal(&format!("! connection lost: {}", escape(&why)), exit::CONNECTION);
