@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 SEVERUS_KEYSTORE=file HOSTILE_CONNECTIONS=${HOSTILE_CONNECTIONS:-1200} \
-  cargo test --release --test it hostile -- --nocapture
+  cargo test --test it hostile -- --nocapture

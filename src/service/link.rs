@@ -5,7 +5,7 @@ use super::connect::open_link;
 use super::runner::Runner;
 use crate::client::Event;
 use crate::protocol::Packet;
-use crate::transport::iroh::IrohOptions;
+use crate::transport::iroh::{IrohOptions, PathKind};
 use std::time::Duration;
 
 /// First delay before reconnecting.
@@ -42,25 +42,24 @@ impl Runner {
         self.chat.reset_link();
         self.target = Some((target.clone(), name.clone(), net.clone()));
         self.emit(Event::Connecting { target: target.clone() }).await;
-        match open_link(
-            &target,
-            &net,
-            &mut self.endpoint,
-            &self.identity,
-            self.verifier.as_ref(),
-        )
-        .await
-        {
-            Ok((link, host_key, path)) => {
-                self.link = Some(link);
-                self.host_key = host_key;
-                self.send_raw(Packet::Register { username: name });
+        match self.establish(&target, name, &net).await {
+            Ok(path) => {
                 if let Some(kind) = path {
                     self.emit(Event::Path { kind }).await;
                 }
             }
             Err(e) => self.emit(e).await,
         }
+    }
+
+    /// Opens the link and queues the registration; returns the iroh path kind.
+    async fn establish(&mut self, target: &str, name: String, net: &IrohOptions) -> Result<Option<PathKind>, Event> {
+        let (link, host_key, path) =
+            open_link(target, net, &mut self.endpoint, &self.identity, self.verifier.as_ref()).await?;
+        self.link = Some(link);
+        self.host_key = host_key;
+        self.send_raw(Packet::Register { username: name });
+        Ok(path)
     }
 
     /// The link ended without the user asking: reconnect to a remote host, or report.
@@ -94,20 +93,9 @@ impl Runner {
         let (Some(r), Some((target, name, net))) = (self.reconnect.take(), self.target.clone()) else {
             return;
         };
-        match open_link(
-            &target,
-            &net,
-            &mut self.endpoint,
-            &self.identity,
-            self.verifier.as_ref(),
-        )
-        .await
-        {
-            Ok((link, host_key, _)) => {
-                self.link = Some(link);
-                self.host_key = host_key;
+        match self.establish(&target, name, &net).await {
+            Ok(_) => {
                 self.resuming = true;
-                self.send_raw(Packet::Register { username: name });
                 for p in self.chat.resume(r.rooms) {
                     self.send_raw(p);
                 }
