@@ -401,6 +401,10 @@ async fn main() {
     });
     assert!(decode(&sample).is_ok());
 
+    if std::env::var("BENCH_ONLY_RSS").is_ok() {
+        println!("host_rss_100_mib={:.1}", host_rss(100).await.unwrap_or(f64::NAN));
+        return;
+    }
     let (_host, ours_addr) = our_host().await;
     let plain_addr = plain_relay().await;
 
