@@ -117,7 +117,7 @@ impl Host {
     }
 
     /// Runs the session handshake on any byte stream and serves it as a member
-    /// connection (iroh streams come in here). Waits for a handshake slot first.
+    /// connection (iroh streams come in here). Waits for a connection slot first.
     pub fn serve<S: Duplex>(&self, io: S) {
         let inner = self.inner.clone();
         tokio::spawn(async move {
