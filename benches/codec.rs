@@ -6,17 +6,20 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use severus::crypto::Identity;
 use severus::crypto::noise::{Initiator, Responder, Transport};
-use severus::protocol::{Packet, decode, encode};
+use severus::protocol::{Conv, EntryBody, HostPacket, decode, encode};
 use std::hint::black_box;
 use uuid::Uuid;
 
-fn message(body_len: usize) -> Packet {
-    Packet::Message {
-        id: Uuid::new_v4(),
-        from_id: Uuid::new_v4(),
-        from_username: "alice".into(),
-        body: "x".repeat(body_len),
-        room_id: Some(Uuid::new_v4()),
+fn message(body_len: usize) -> HostPacket {
+    HostPacket::Entry {
+        conv: Conv::Room { id: Uuid::new_v4() },
+        seq: 1234,
+        at: 1_700_000_000_000,
+        from: Some("alice".into()),
+        id: Some(Uuid::new_v4()),
+        body: EntryBody::Text {
+            body: "x".repeat(body_len),
+        },
     }
 }
 
@@ -38,10 +41,10 @@ fn codec(c: &mut Criterion) {
             b.iter(|| serde_json::to_vec(black_box(p)))
         });
         g.bench_with_input(BenchmarkId::new("cbor_decode", len), &cbor, |b, f| {
-            b.iter(|| decode(black_box(f)))
+            b.iter(|| decode::<HostPacket>(black_box(f)))
         });
         g.bench_with_input(BenchmarkId::new("json_decode", len), &json, |b, f| {
-            b.iter(|| serde_json::from_slice::<Packet>(black_box(f)))
+            b.iter(|| serde_json::from_slice::<HostPacket>(black_box(f)))
         });
     }
     g.finish();

@@ -5,8 +5,8 @@
 
 use futures_util::{SinkExt, StreamExt};
 use severus::crypto::{HostIdentity, Identity};
-use severus::host::Host;
-use severus::protocol::{Packet, decode, encode};
+use severus::host::{Host, HostOptions};
+use severus::protocol::{ClientPacket, Conv, EntryBody, HostPacket, decode, encode};
 use severus::session::{self, HostVerifier, SessionReader, SessionWriter, TrustState, VerifierError};
 use severus::transport::tls;
 use std::net::SocketAddr;
@@ -70,11 +70,14 @@ impl Link {
         let me = ME.get_or_init(|| Identity::generate().expect("id"));
         let s = session::connect(tcp, me, "bench", &TrustAll).await.expect("handshake");
         let (mut r, mut w) = s.split();
-        w.send(&Packet::Register { username: name.into() })
-            .await
-            .expect("register");
-        while let Ok(Some(p)) = r.recv().await {
-            if matches!(p, Packet::Welcome { .. }) {
+        let register = ClientPacket::Register {
+            id: Uuid::new_v4(),
+            name: name.into(),
+            resume: None,
+        };
+        w.send(&register).await.expect("register");
+        while let Ok(Some(p)) = r.recv::<HostPacket>().await {
+            if matches!(p, HostPacket::Welcome { .. }) {
                 break;
             }
         }
@@ -98,8 +101,11 @@ impl Link {
         match self {
             Link::Ours(mut r, mut w) => {
                 tokio::spawn(async move {
-                    while let Ok(Some(p)) = r.recv().await {
-                        if let Packet::Message { body, .. } = p
+                    while let Ok(Some(p)) = r.recv::<HostPacket>().await {
+                        if let HostPacket::Entry {
+                            body: EntryBody::Text { body },
+                            ..
+                        } = p
                             && in_tx.send(body).is_err()
                         {
                             break;
@@ -108,12 +114,10 @@ impl Link {
                 });
                 tokio::spawn(async move {
                     while let Some(b) = out_rx.recv().await {
-                        let p = Packet::Message {
+                        let p = ClientPacket::Post {
                             id: Uuid::new_v4(),
-                            from_id: Uuid::nil(),
-                            from_username: String::new(),
+                            conv: Conv::LOBBY,
                             body: b,
-                            room_id: None,
                         };
                         if w.send(&p).await.is_err() {
                             break;
@@ -178,7 +182,12 @@ async fn plain_relay() -> SocketAddr {
 }
 
 async fn our_host() -> (Host, SocketAddr) {
-    let mut host = Host::with_rate(Arc::new(Identity::generate().expect("id")), u32::MAX, u32::MAX);
+    let opts = HostOptions {
+        rate_per_sec: u32::MAX,
+        rate_burst: u32::MAX,
+        ..HostOptions::default()
+    };
+    let mut host = Host::with_options(Arc::new(Identity::generate().expect("id")), opts);
     let addr = host
         .listen_tcp("127.0.0.1:0".parse().expect("addr"))
         .await
@@ -400,14 +409,15 @@ async fn main() {
         (false, false) => (2000, 300, 200),
     };
     // The encoded size of a 1 KiB message, for the record.
-    let sample = encode(&Packet::Message {
-        id: Uuid::nil(),
-        from_id: Uuid::nil(),
-        from_username: "m1".into(),
-        body: body(0, 0, 0),
-        room_id: None,
+    let sample = encode(&HostPacket::Entry {
+        conv: Conv::LOBBY,
+        seq: 1,
+        at: 0,
+        from: Some("m1".into()),
+        id: Some(Uuid::nil()),
+        body: EntryBody::Text { body: body(0, 0, 0) },
     });
-    assert!(decode(&sample).is_ok());
+    assert!(decode::<HostPacket>(&sample).is_ok());
 
     if std::env::var("BENCH_ONLY_RSS").is_ok() {
         println!("host_rss_100_mib={:.1}", host_rss(100).await.unwrap_or(f64::NAN));

@@ -5,9 +5,9 @@
 
 use severus::crypto::Identity;
 use severus::crypto::noise::{Initiator, Responder};
-use severus::protocol::{Packet, RoomInfo, UserInfo, encode};
+use severus::protocol::samples::{client_samples, host_samples};
+use severus::protocol::{HostPacket, encode, to_frames};
 use std::path::Path;
-use uuid::Uuid;
 
 fn write(target: &str, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
@@ -16,57 +16,23 @@ fn write(target: &str, name: &str, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let id = Uuid::from_u128(1);
-    let user = UserInfo {
-        id,
-        name: "alice".into(),
+    // Every packet kind of both directions, and a large packet cut into parts.
+    let (client, host) = (client_samples(), host_samples());
+    let frames = client.iter().map(encode).chain(host.iter().map(encode));
+    for (n, frame) in frames.enumerate() {
+        write("packet_decode", &format!("seed{n}"), &frame)?;
+    }
+    let big = HostPacket::Notice {
+        message: "x".repeat(70_000),
     };
-    let packets = [
-        Packet::Register {
-            username: "alice".into(),
-        },
-        Packet::Message {
-            id,
-            from_id: id,
-            from_username: "alice".into(),
-            body: "hello".into(),
-            room_id: Some(id),
-        },
-        Packet::Route {
-            id,
-            to: id,
-            body: "psst".into(),
-        },
-        Packet::UserList {
-            users: vec![user.clone()],
-        },
-        Packet::Rooms {
-            rooms: vec![RoomInfo {
-                id,
-                name: "ops".into(),
-                members: 2,
-            }],
-        },
-        Packet::RoomSync {
-            room_id: id,
-            room_name: "ops".into(),
-            users: vec![user.clone()],
-        },
-        Packet::Joined {
-            user,
-            room_id: None,
-            room_name: None,
-        },
-        Packet::Ack { id },
-        Packet::Ping { timestamp: 1 },
-        Packet::RoomJoin {
-            id,
-            room: "ops".into(),
-            create: true,
-        },
-    ];
-    for (i, p) in packets.iter().enumerate() {
-        write("packet_decode", &format!("seed{i}"), &encode(p))?;
+    if let Ok(frames) = to_frames(&big) {
+        // A seed of several frames: each prefixed by its length (u16 big-endian).
+        let mut seed = vec![];
+        for f in frames.iter() {
+            seed.extend_from_slice(&(f.len() as u16).to_be_bytes());
+            seed.extend_from_slice(f);
+        }
+        write("packet_decode", "parts", &seed)?;
     }
 
     // Real handshake messages, with the same fixed keys the targets use.

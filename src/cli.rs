@@ -55,6 +55,9 @@ pub fn run(cli: Cli) -> ExitCode {
             no_direct,
             iroh_port,
             relay,
+            log_entries,
+            log_mib,
+            grace,
         } => {
             let chatting = name.is_some();
             let iroh = iroh.then(|| IrohOptions {
@@ -62,12 +65,19 @@ pub fn run(cli: Cli) -> ExitCode {
                 bind: Some(bind).filter(|b| !b.is_unspecified()),
                 port: iroh_port,
             });
+            let options = crate::host::HostOptions {
+                log_entries: log_entries as usize,
+                log_bytes: (log_mib as usize) << 20,
+                grace: std::time::Duration::from_secs(grace),
+                ..Default::default()
+            };
             let cfg = HostConfig {
                 bind,
                 port,
                 direct: !no_direct,
                 iroh,
                 name,
+                options,
             };
             interactive(dir, FirstContact::Ask, chatting, Command::StartHost(cfg))
         }

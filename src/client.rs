@@ -1,8 +1,11 @@
-//! One member's view of a host: turns packets into `Event`s, tracks users, rooms and
-//! requests waiting for the host's acknowledgement.
+//! One member's view of a host: turns packets into `Event`s, tracks users, rooms,
+//! requests waiting for the host's answer, and where it stopped reading (to resume).
 
+mod apply;
 pub mod chat;
 pub mod event;
+pub mod memory;
 
 pub use chat::{ChatState, Pending};
 pub use event::Event;
+pub use memory::Memory;

@@ -1,15 +1,23 @@
 //! The host: a room server and a local participant. Accepts connections, runs the
-//! handshake, owns members, names and rooms, and routes packets under the limits.
+//! handshake, owns members, names, rooms and the conversation logs, and delivers
+//! each member what it has not had yet, under the limits.
 
+mod conn;
 mod handle;
+mod log;
+mod member;
+mod options;
 mod rate;
+mod registry;
 mod rooms;
 mod server;
 mod state;
 mod stats;
 
+pub use conn::{WRITE_BATCH, WRITE_TIMEOUT};
+pub use member::DEDUP_WINDOW;
+pub use options::HostOptions;
 pub use rate::TokenBucket;
 pub use rooms::RoomError;
-pub use server::{Host, WRITE_TIMEOUT};
-pub use state::{DEDUP_WINDOW, RegisterError};
+pub use server::Host;
 pub use stats::StatsSnapshot;

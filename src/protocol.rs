@@ -1,13 +1,25 @@
-//! The wire protocol: the `Packet` enum, its CBOR codec, name rules and every limit.
-//! Pure data and functions: nothing in here does I/O.
+//! The wire protocol (version 2, written down in PROTOCOL.md): the packets each side
+//! sends, their CBOR codec and parts, names, and every limit. Pure: no I/O in here.
 
+pub mod client_packet;
 pub mod codec;
+pub mod handshake;
+pub mod host_packet;
 pub mod limits;
 pub mod names;
-pub mod packet;
+pub mod parts;
 #[cfg(test)]
 mod proptests;
+#[doc(hidden)]
+pub mod samples;
+pub mod types;
+#[cfg(test)]
+mod vectors;
 
+pub use client_packet::ClientPacket;
 pub use codec::{DecodeError, decode, encode};
+pub use handshake::{HandshakePayload, PROTOCOL_VERSION, subprotocol};
+pub use host_packet::HostPacket;
 pub use names::{NameError, name_key, validate_room_name, validate_username};
-pub use packet::{HandshakePayload, PROTOCOL_VERSION, Packet, RoomInfo, UserInfo};
+pub use parts::{Frames, Reassembly, TooLarge, Wire, to_frames};
+pub use types::{Conv, Cursor, EntryBody, Limits, Resume, RoomInfo, UserInfo};

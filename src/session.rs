@@ -9,7 +9,10 @@ pub mod verify;
 
 pub use channel::Link;
 pub use error::SessionError;
-pub use handshake::{MemoryVerifier, Session, accept, accept_with_timeout, connect, connect_with_timeout};
+pub use handshake::{
+    MemoryVerifier, Session, accept, accept_as_version, accept_with_timeout, connect, connect_as_version,
+    connect_with_timeout,
+};
 pub use link::{SessionReader, SessionWriter};
 pub use verify::{HostVerifier, TrustState, VerifierError};
 

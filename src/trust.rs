@@ -6,6 +6,7 @@ pub mod files;
 pub mod keystore;
 pub mod known_hosts;
 pub mod prefs;
+pub mod sessions;
 
 pub use datadir::{DATA_DIR_ENV, data_dir};
 pub use keystore::{KeyStoreError, StoreKind, load_or_create_identity};

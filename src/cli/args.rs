@@ -1,5 +1,6 @@
 //! The clap definitions of the `severus` command line.
 
+use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES};
 use crate::transport::iroh::RelayChoice;
 use clap::{Parser, Subcommand};
 use std::net::IpAddr;
@@ -43,6 +44,15 @@ pub enum CliCommand {
         /// Relays: default (n0's), disabled (LAN and tests) or a relay URL.
         #[arg(long, default_value = "default", value_name = "default|disabled|URL")]
         relay: RelayChoice,
+        /// Entries kept per conversation for members who are away.
+        #[arg(long, value_name = "N", default_value_t = LOG_ENTRIES as u32, value_parser = clap::value_parser!(u32).range(1..))]
+        log_entries: u32,
+        /// MiB of messages kept for members who are away, all conversations together.
+        #[arg(long, value_name = "N", default_value_t = (LOG_BYTES >> 20) as u32, value_parser = clap::value_parser!(u32).range(1..=65536))]
+        log_mib: u32,
+        /// Seconds a member whose link dropped keeps its name, rooms and place.
+        #[arg(long, value_name = "SECS", default_value_t = GRACE.as_secs())]
+        grace: u64,
     },
     /// Join a host at IP:PORT, [IPv6]:PORT, HOSTNAME:PORT or a ticket; chat from stdin.
     Join {

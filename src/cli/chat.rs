@@ -117,7 +117,7 @@ impl ChatLoop {
                 return fatal(&format!("! could not host: {reason}"), exit::CONNECTION);
             }
             Event::Connected { me, host } => {
-                err(&format!("connected to {host} as {}", me.name));
+                err(&format!("connected to {host} as {me}"));
                 self.reading = self.chatting;
             }
             Event::NeedsTrust { host, identity } => {
@@ -179,7 +179,7 @@ impl ChatLoop {
             }
             Event::Drained => return Some(ExitCode::SUCCESS),
             Event::Reconnecting { attempt: 1, .. } => out("* reconnecting"),
-            Event::Reconnected => out("* reconnected"),
+            Event::Reconnected { .. } => out("* reconnected"),
             Event::Path { kind } => err(&format!(
                 "iroh path: {}",
                 if *kind == crate::transport::iroh::PathKind::Direct {

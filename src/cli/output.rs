@@ -1,7 +1,8 @@
 //! The CLI's output lines: one event, one line, control characters escaped.
 
 use crate::client::Event;
-use crate::protocol::{RoomInfo, UserInfo};
+use crate::client::event::clock;
+use crate::protocol::{Conv, RoomInfo, UserInfo};
 
 /// Escapes control characters (`\n`, `\t`, `\u{1b}`, ...) so one event is one line.
 pub fn escape(text: &str) -> String {
@@ -42,11 +43,25 @@ pub fn line(e: &Event) -> Option<String> {
         Event::Message {
             room_name, from, body, ..
         } => {
-            format!("[{}] {}: {}", escape(room_name), escape(&from.name), escape(body))
+            format!("[{}] {}: {}", escape(room_name), escape(from), escape(body))
         }
         Event::Dm { from, body, .. } => {
-            format!("[dm from {}] {}", escape(&from.name), escape(body))
+            format!("[dm from {}] {}", escape(from), escape(body))
         }
+        Event::Presence { name, away: true } => format!("* {} away", escape(name)),
+        Event::Presence { name, away: false } => format!("* {} back", escape(name)),
+        Event::Missed { conv, label, count } => {
+            let what = if *count == 1 { "message" } else { "messages" };
+            let place = match conv {
+                Conv::Dm { .. } => format!("with {}", escape(label)),
+                _ => format!("in {}", escape(label)),
+            };
+            format!("* missed {count} {what} {place}")
+        }
+        Event::HostRestarted { started_at } => format!(
+            "* the host restarted; messages sent to it before {} are not available",
+            clock(*started_at)
+        ),
         Event::DmSent { to, body, .. } => format!("[dm to {}] {}", escape(to), escape(body)),
         Event::Joined { name, room: None } => format!("* {} joined", escape(name)),
         Event::Left { name, room: None } => format!("* {} left", escape(name)),
@@ -69,8 +84,8 @@ mod tests {
 
     fn user(n: &str) -> UserInfo {
         UserInfo {
-            id: Uuid::new_v4(),
             name: n.into(),
+            away: false,
         }
     }
 
@@ -80,9 +95,10 @@ mod tests {
             id: Uuid::nil(),
             room_id: None,
             room_name: "lobby".into(),
-            from: user("alice"),
+            from: "alice".into(),
             body: "hi\nthere\t\u{1b}[31m".into(),
             own: false,
+            at: 0,
         };
         assert_eq!(line(&m).unwrap(), "[lobby] alice: hi\\nthere\\t\\u{1b}[31m");
         assert_eq!(
@@ -102,6 +118,31 @@ mod tests {
             "* bob left"
         );
         assert_eq!(users_line(&[user("a"), user("b")]), "* users: a, b");
+        let missed = |conv, label: &str, count| {
+            line(&Event::Missed {
+                conv,
+                label: label.into(),
+                count,
+            })
+            .unwrap()
+        };
+        assert_eq!(missed(Conv::LOBBY, "lobby", 3), "* missed 3 messages in lobby");
+        assert_eq!(
+            missed(Conv::Room { id: Uuid::nil() }, "ops", 1),
+            "* missed 1 message in ops"
+        );
+        assert_eq!(missed(Conv::dm("a", "bo"), "bo", 2), "* missed 2 messages with bo");
+        let away = |away| {
+            line(&Event::Presence {
+                name: "bo".into(),
+                away,
+            })
+            .unwrap()
+        };
+        assert_eq!((away(true).as_str(), away(false).as_str()), ("* bo away", "* bo back"));
+        let restart = line(&Event::HostRestarted { started_at: 0 }).unwrap();
+        assert!(restart.starts_with("* the host restarted; messages sent to it before "));
+        assert!(restart.ends_with(" are not available"));
         let r = |n: &str, m| RoomInfo {
             id: Uuid::nil(),
             name: n.into(),

@@ -1,23 +1,43 @@
-//! The client's state machine: builds request packets (remembering them until the host
-//! acknowledges) and turns the host's packets into events.
+//! The client's state: who we are, who is here, our rooms, requests waiting for the
+//! host's answer, and where we stopped reading each conversation (to resume).
 
 use super::event::Event;
-use crate::protocol::{Packet, RoomInfo, UserInfo, name_key};
+use super::memory::Memory;
+use crate::protocol::{ClientPacket, Conv, Cursor, Resume, RoomInfo, UserInfo, name_key};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use uuid::Uuid;
 
-/// A request sent and not yet acknowledged.
+/// Message ids remembered to drop duplicates (a resend after a host restart).
+pub const SEEN_WINDOW: usize = 4096;
+
+/// A request sent and not yet answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
-    Message { room_id: Option<Uuid>, body: String },
-    Dm { to: Uuid, name: String, body: String },
-    CreateRoom { name: String },
-    JoinRoom { room: String, create: bool },
-    LeaveRoom { room_id: Uuid },
+    Message {
+        room_id: Option<Uuid>,
+        body: String,
+    },
+    Dm {
+        conv: Conv,
+        name: String,
+        body: String,
+    },
+    CreateRoom {
+        name: String,
+    },
+    JoinRoom {
+        room: String,
+        create: bool,
+        since: Option<u64>,
+    },
+    LeaveRoom {
+        room_id: Uuid,
+    },
+    RoomList,
 }
 
 impl Pending {
-    fn text(&self) -> Option<String> {
+    pub(super) fn text(&self) -> Option<String> {
         match self {
             Pending::Message { body, .. } | Pending::Dm { body, .. } => Some(body.clone()),
             _ => None,
@@ -29,55 +49,104 @@ impl Pending {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinedRoom {
     pub name: String,
-    pub members: Vec<UserInfo>,
+    pub members: Vec<String>,
 }
 
 /// What one member knows about the host it is connected to.
 #[derive(Debug, Default)]
 pub struct ChatState {
-    pub me: Option<UserInfo>,
+    /// Our registered name, once welcomed.
+    pub me: Option<String>,
+    /// The name we register with.
+    pub(super) name: String,
     pub users: Vec<UserInfo>,
     pub rooms: Vec<RoomInfo>,
     pub joined: BTreeMap<Uuid, JoinedRoom>,
-    pending: HashMap<Uuid, Pending>,
+    pub(super) pending: HashMap<Uuid, Pending>,
     /// Send order of pending requests, so resends keep it.
-    order: Vec<Uuid>,
-    /// Ids of messages already shown: a resend after a host restart is not shown twice.
+    pub(super) order: Vec<Uuid>,
+    /// The id of our `Register`, to tell its refusal apart.
+    pub(super) register_id: Option<Uuid>,
+    /// Ids of messages already shown: a resend is not shown twice.
     seen: HashSet<Uuid>,
     seen_order: VecDeque<Uuid>,
+    /// The host incarnation our cursors belong to.
+    pub(super) incarnation: Option<Uuid>,
+    /// The last sequence number seen per conversation.
+    pub(super) cursors: BTreeMap<Conv, u64>,
+    /// Rooms to rejoin once welcomed after a lost link (name, id).
+    pub(super) rejoin: Vec<(String, Uuid)>,
+    /// Packets to send, produced while applying a packet (drained by the service).
+    pub(super) outbox: Vec<ClientPacket>,
+    /// Set when cursors or rooms changed since the memory was last taken.
+    pub(super) dirty: bool,
 }
 
 impl ChatState {
-    fn track(&mut self, p: Pending) -> Uuid {
+    /// A state that continues from remembered cursors (an app restart).
+    pub fn from_memory(mem: Memory) -> Self {
+        ChatState {
+            incarnation: mem.incarnation,
+            cursors: mem.cursors.into_iter().map(|c| (c.conv, c.seq)).collect(),
+            rejoin: mem.rooms,
+            ..ChatState::default()
+        }
+    }
+
+    /// What to keep on disk to resume after an app restart.
+    pub fn memory(&mut self) -> Memory {
+        self.dirty = false;
+        let mut rooms: Vec<(String, Uuid)> = self.joined.iter().map(|(id, r)| (r.name.clone(), *id)).collect();
+        rooms.extend(self.rejoin.iter().cloned());
+        Memory {
+            incarnation: self.incarnation,
+            cursors: self.cursor_list(),
+            rooms,
+        }
+    }
+
+    /// True if the memory changed since `memory()` was last taken.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    fn cursor_list(&self) -> Vec<Cursor> {
+        self.cursors
+            .iter()
+            .map(|(conv, seq)| Cursor {
+                conv: conv.clone(),
+                seq: *seq,
+            })
+            .collect()
+    }
+
+    /// The registration packet, with what we need to resume if we were here before.
+    pub fn register(&mut self, name: String) -> ClientPacket {
         let id = Uuid::new_v4();
+        self.register_id = Some(id);
+        self.name = name.clone();
+        let resume = self.incarnation.map(|incarnation| Resume {
+            incarnation,
+            cursors: self.cursor_list(),
+        });
+        ClientPacket::Register { id, name, resume }
+    }
+
+    fn track(&mut self, p: Pending) -> ClientPacket {
+        let id = Uuid::new_v4();
+        let packet = self.packet_for(id, &p);
         self.pending.insert(id, p);
         self.order.push(id);
-        id
-    }
-
-    /// Joins `room`, creating it if it does not exist.
-    pub fn join_or_create(&mut self, room: String) -> Packet {
-        let p = Pending::JoinRoom { room, create: true };
-        let id = self.track(p.clone());
-        Self::packet_for(id, &p)
-    }
-
-    /// After a reconnect: packets that rejoin `rooms` (creating them if the host lost
-    /// them), then every request still unacknowledged, in the order it was made.
-    pub fn resume(&mut self, rooms: Vec<String>) -> Vec<Packet> {
-        let mut out: Vec<Packet> = self.pending().map(|(id, p)| Self::packet_for(id, p)).collect();
-        let rejoin: Vec<Packet> = rooms.into_iter().map(|r| self.join_or_create(r)).collect();
-        out.splice(0..0, rejoin);
-        out
+        packet
     }
 
     /// True the first time a message id is seen (bounded memory of recent ids).
-    fn first_sight(&mut self, id: Uuid) -> bool {
+    pub(super) fn first_sight(&mut self, id: Uuid) -> bool {
         if !self.seen.insert(id) {
             return false;
         }
         self.seen_order.push_back(id);
-        if self.seen_order.len() > crate::host::DEDUP_WINDOW
+        if self.seen_order.len() > SEEN_WINDOW
             && let Some(old) = self.seen_order.pop_front()
         {
             self.seen.remove(&old);
@@ -96,76 +165,88 @@ impl ChatState {
             .filter_map(|id| self.pending.get(id).map(|p| (*id, p)))
     }
 
-    fn settle(&mut self, id: Uuid) -> Option<Pending> {
+    pub(super) fn settle(&mut self, id: Uuid) -> Option<Pending> {
         let p = self.pending.remove(&id)?;
         self.order.retain(|i| *i != id);
         Some(p)
     }
 
     /// The packet for a request (new or resent with its original id).
-    pub fn packet_for(id: Uuid, p: &Pending) -> Packet {
+    pub fn packet_for(&self, id: Uuid, p: &Pending) -> ClientPacket {
         match p {
-            Pending::Message { room_id, body } => Packet::Message {
+            Pending::Message { room_id, body } => ClientPacket::Post {
                 id,
-                from_id: Uuid::nil(),
-                from_username: String::new(),
-                body: body.clone(),
-                room_id: *room_id,
-            },
-            Pending::Dm { to, body, .. } => Packet::Route {
-                id,
-                to: *to,
+                conv: room_id.map_or(Conv::LOBBY, |id| Conv::Room { id }),
                 body: body.clone(),
             },
-            Pending::CreateRoom { name } => Packet::RoomCreate { id, name: name.clone() },
-            Pending::JoinRoom { room, create } => Packet::RoomJoin {
+            Pending::Dm { conv, body, .. } => ClientPacket::Post {
+                id,
+                conv: conv.clone(),
+                body: body.clone(),
+            },
+            Pending::CreateRoom { name } => ClientPacket::RoomCreate { id, name: name.clone() },
+            Pending::JoinRoom { room, create, since } => ClientPacket::RoomJoin {
                 id,
                 room: room.clone(),
                 create: *create,
+                since: *since,
             },
-            Pending::LeaveRoom { room_id } => Packet::RoomLeave { id, room_id: *room_id },
+            Pending::LeaveRoom { room_id } => ClientPacket::RoomLeave { id, room: *room_id },
+            Pending::RoomList => ClientPacket::RoomList { id },
         }
     }
 
-    pub fn message(&mut self, room_id: Option<Uuid>, body: String) -> Packet {
-        let p = Pending::Message { room_id, body };
-        let id = self.track(p.clone());
-        Self::packet_for(id, &p)
+    pub fn message(&mut self, room_id: Option<Uuid>, body: String) -> ClientPacket {
+        self.track(Pending::Message { room_id, body })
     }
 
     /// A DM to the member named `to` (any case); None if nobody has that name.
-    pub fn dm(&mut self, to: &str, body: String) -> Option<Packet> {
+    pub fn dm(&mut self, to: &str, body: String) -> Option<ClientPacket> {
+        let me = self.me.clone()?;
         let user = self.find_user(to)?.clone();
-        let p = Pending::Dm {
-            to: user.id,
+        if name_key(&user.name) == name_key(&me) {
+            return None;
+        }
+        Some(self.track(Pending::Dm {
+            conv: Conv::dm(&me, &user.name),
             name: user.name,
             body,
-        };
-        let id = self.track(p.clone());
-        Some(Self::packet_for(id, &p))
+        }))
     }
 
-    pub fn create_room(&mut self, name: String) -> Packet {
-        let p = Pending::CreateRoom { name };
-        let id = self.track(p.clone());
-        Self::packet_for(id, &p)
+    pub fn create_room(&mut self, name: String) -> ClientPacket {
+        self.track(Pending::CreateRoom { name })
     }
 
-    pub fn join_room(&mut self, room: String) -> Packet {
-        let p = Pending::JoinRoom { room, create: false };
-        let id = self.track(p.clone());
-        Self::packet_for(id, &p)
+    pub fn join_room(&mut self, room: String) -> ClientPacket {
+        self.track(Pending::JoinRoom {
+            room,
+            create: false,
+            since: None,
+        })
     }
 
-    pub fn leave_room(&mut self, room_id: Uuid) -> Packet {
-        let p = Pending::LeaveRoom { room_id };
-        let id = self.track(p.clone());
-        Self::packet_for(id, &p)
+    /// Joins `room`, creating it if it does not exist.
+    pub fn join_or_create(&mut self, room: String) -> ClientPacket {
+        self.track(Pending::JoinRoom {
+            room,
+            create: true,
+            since: None,
+        })
+    }
+
+    pub fn leave_room(&mut self, room_id: Uuid) -> ClientPacket {
+        self.track(Pending::LeaveRoom { room_id })
     }
 
     pub fn find_user(&self, name: &str) -> Option<&UserInfo> {
         let k = name_key(name.trim());
         self.users.iter().find(|u| name_key(&u.name) == k)
+    }
+
+    /// How a member's name is shown (its registered case if we know it).
+    pub fn display(&self, key: &str) -> String {
+        self.find_user(key).map_or_else(|| key.to_string(), |u| u.name.clone())
     }
 
     pub fn room_name(&self, room_id: Option<Uuid>) -> String {
@@ -177,6 +258,18 @@ impl ChatState {
                 .map(|r| r.name.clone())
                 .or_else(|| self.rooms.iter().find(|r| r.id == id).map(|r| r.name.clone()))
                 .unwrap_or_else(|| id.to_string()),
+        }
+    }
+
+    /// How a conversation is named in gap markers: "lobby", a room, or the DM partner.
+    pub fn conv_label(&self, conv: &Conv) -> String {
+        match conv {
+            Conv::Lobby {} => "lobby".into(),
+            Conv::Room { id } => self.room_name(Some(*id)),
+            Conv::Dm { .. } => {
+                let me = self.me.clone().unwrap_or_default();
+                self.display(conv.partner(&me).unwrap_or_default())
+            }
         }
     }
 
@@ -192,173 +285,23 @@ impl ChatState {
     /// Every pending request fails (e.g. the user gave up): one event each, with text.
     pub fn fail_all(&mut self, reason: &str) -> Vec<Event> {
         let ids: Vec<Uuid> = self.order.clone();
-        ids.into_iter()
-            .filter_map(|id| {
-                self.settle(id).map(|p| Event::Failed {
-                    id,
-                    reason: reason.to_string(),
-                    text: p.text(),
-                })
-            })
-            .collect()
+        ids.into_iter().filter_map(|id| self.fail(id, reason)).collect()
     }
 
-    /// Forgets what belonged to the last connection, keeping pending requests and the
-    /// ids already seen; returns the names of the rooms we were in (to rejoin).
-    pub fn reset_link(&mut self) -> Vec<String> {
+    /// Forgets what belonged to the last connection, keeping pending requests, cursors
+    /// and the ids already seen; the rooms we were in are rejoined once welcomed.
+    pub fn reset_link(&mut self) {
         self.me = None;
         self.users.clear();
         self.rooms.clear();
-        std::mem::take(&mut self.joined).into_values().map(|r| r.name).collect()
+        let rooms = std::mem::take(&mut self.joined);
+        self.rejoin.extend(rooms.into_iter().map(|(id, r)| (r.name, id)));
+        self.outbox.clear();
     }
 
-    /// Applies one packet from the host; returns what to show.
-    pub fn on_packet(&mut self, p: Packet) -> Vec<Event> {
-        match p {
-            Packet::Welcome { id, username } => {
-                self.me = Some(UserInfo { id, name: username });
-                vec![]
-            }
-            Packet::UserList { users } => {
-                self.users = users.clone();
-                vec![Event::Users { users }]
-            }
-            Packet::Message { id, .. } | Packet::Direct { id, .. } if !self.first_sight(id) => vec![],
-            Packet::Message {
-                id,
-                from_id,
-                from_username,
-                body,
-                room_id,
-            } => {
-                let own = self.me.as_ref().is_some_and(|m| m.id == from_id);
-                vec![Event::Message {
-                    id,
-                    room_id,
-                    room_name: self.room_name(room_id),
-                    from: UserInfo {
-                        id: from_id,
-                        name: from_username,
-                    },
-                    body,
-                    own,
-                }]
-            }
-            Packet::Direct {
-                id,
-                from_id,
-                from_username,
-                body,
-            } => {
-                vec![Event::Dm {
-                    id,
-                    from: UserInfo {
-                        id: from_id,
-                        name: from_username,
-                    },
-                    body,
-                }]
-            }
-            Packet::Ack { id } => match self.settle(id) {
-                Some(Pending::Dm { name, body, .. }) => {
-                    vec![Event::DmSent { id, to: name, body }, Event::Acked { id }]
-                }
-                Some(_) => vec![Event::Acked { id }],
-                None => vec![],
-            },
-            Packet::Refused { id, reason } => {
-                let text = self.settle(id).and_then(|p| p.text());
-                vec![Event::Failed { id, reason, text }]
-            }
-            Packet::Error { message } if self.me.is_none() => {
-                vec![Event::RegistrationRefused { reason: message }]
-            }
-            Packet::Error { message } => vec![Event::Error { message }],
-            Packet::System { message } => vec![Event::System { text: message }],
-            Packet::Rooms { rooms } => {
-                self.rooms = rooms.clone();
-                vec![Event::Rooms { rooms }]
-            }
-            Packet::RoomSync {
-                room_id,
-                room_name,
-                users,
-            } => {
-                let new = !self.joined.contains_key(&room_id);
-                self.joined.insert(
-                    room_id,
-                    JoinedRoom {
-                        name: room_name.clone(),
-                        members: users.clone(),
-                    },
-                );
-                if new {
-                    vec![Event::RoomJoined {
-                        room_id,
-                        name: room_name,
-                        members: users,
-                    }]
-                } else {
-                    vec![Event::RoomMembers {
-                        room_id,
-                        members: users,
-                    }]
-                }
-            }
-            Packet::RoomLeft { room_id, room_name } => {
-                self.joined.remove(&room_id);
-                vec![Event::RoomLeft {
-                    room_id,
-                    name: room_name,
-                }]
-            }
-            // Lobby joins and leaves keep the member list current (the host sends the
-            // whole list only once, at registration).
-            Packet::Joined {
-                user, room_name: None, ..
-            } => {
-                let name = user.name.clone();
-                if !self.users.iter().any(|u| u.id == user.id) {
-                    self.users.push(user);
-                    self.users.sort_by_key(|u| name_key(&u.name));
-                }
-                vec![
-                    Event::Joined { name, room: None },
-                    Event::Users {
-                        users: self.users.clone(),
-                    },
-                ]
-            }
-            Packet::Left {
-                user, room_name: None, ..
-            } => {
-                self.users.retain(|u| u.id != user.id);
-                vec![
-                    Event::Left {
-                        name: user.name,
-                        room: None,
-                    },
-                    Event::Users {
-                        users: self.users.clone(),
-                    },
-                ]
-            }
-            Packet::Joined { user, room_name, .. } => vec![Event::Joined {
-                name: user.name,
-                room: room_name,
-            }],
-            Packet::Left { user, room_name, .. } => vec![Event::Left {
-                name: user.name,
-                room: room_name,
-            }],
-            Packet::Pong { timestamp } => {
-                vec![Event::Latency {
-                    ms: crate::session::now_ms().saturating_sub(timestamp),
-                }]
-            }
-            // Pings are answered by the service; client-to-host kinds never arrive.
-            _ => vec![],
-        }
+    /// Packets produced while applying the last packets, to send now.
+    pub fn take_outbox(&mut self) -> Vec<ClientPacket> {
+        std::mem::take(&mut self.outbox)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::crypto::{Fingerprint, HostIdentity};
 use crate::host::StatsSnapshot;
-use crate::protocol::{RoomInfo, UserInfo};
+use crate::protocol::{Conv, RoomInfo, UserInfo};
 use std::net::SocketAddr;
 use uuid::Uuid;
 
@@ -27,7 +27,7 @@ pub enum Event {
     },
     /// Registered on the host as `me`.
     Connected {
-        me: UserInfo,
+        me: String,
         host: String,
     },
     /// First contact: the user must compare and trust this fingerprint.
@@ -49,26 +49,30 @@ pub enum Event {
     RegistrationRefused {
         reason: String,
     },
-    /// A room or lobby message (`own` when we sent it: the host's echo).
+    /// A room or lobby message (`own` when we sent it and the host stored it).
+    /// `at`: when the host stored it, ms since the epoch.
     Message {
         id: Uuid,
         room_id: Option<Uuid>,
         room_name: String,
-        from: UserInfo,
+        from: String,
         body: String,
         own: bool,
+        at: u64,
     },
     /// A direct message to us.
     Dm {
         id: Uuid,
-        from: UserInfo,
+        from: String,
         body: String,
+        at: u64,
     },
-    /// The host accepted our direct message.
+    /// The host stored our direct message.
     DmSent {
         id: Uuid,
         to: String,
         body: String,
+        at: u64,
     },
     /// An informational line from the host.
     System {
@@ -83,6 +87,23 @@ pub enum Event {
         name: String,
         room: Option<String>,
     },
+    /// A member's link dropped (`away`) or it came back.
+    Presence {
+        name: String,
+        away: bool,
+    },
+    /// The host's log no longer held `count` entries of `conv` we had not seen.
+    Missed {
+        conv: Conv,
+        /// "lobby", the room's name, or the other member's name for a DM.
+        label: String,
+        count: u64,
+    },
+    /// The host restarted (a new incarnation started at `started_at`, ms since the
+    /// epoch): what was sent to it before then and not seen is gone.
+    HostRestarted {
+        started_at: u64,
+    },
     /// The member list changed.
     Users {
         users: Vec<UserInfo>,
@@ -95,12 +116,12 @@ pub enum Event {
     RoomJoined {
         room_id: Uuid,
         name: String,
-        members: Vec<UserInfo>,
+        members: Vec<String>,
     },
     /// The members of a room we are in changed.
     RoomMembers {
         room_id: Uuid,
-        members: Vec<UserInfo>,
+        members: Vec<String>,
     },
     /// We left this room.
     RoomLeft {
@@ -145,10 +166,22 @@ pub enum Event {
         attempt: u32,
         delay_ms: u64,
     },
-    /// Back: registered again, rooms rejoined, unacknowledged requests resent.
-    Reconnected,
+    /// Back: registered again (`resumed`: the host kept our place and replays what we
+    /// missed), rooms rejoined, unacknowledged requests resent.
+    Reconnected {
+        resumed: bool,
+    },
     /// The link to the host is gone.
     Disconnected {
         reason: Option<String>,
     },
+}
+
+/// A time (ms since the epoch) as the local HH:MM, for lines and markers.
+pub fn clock(ms: u64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms as i64) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.format("%H:%M").to_string(),
+        chrono::LocalResult::None => "--:--".into(),
+    }
 }

@@ -1,14 +1,15 @@
 //! The Noise_XX_25519_ChaChaPoly_SHA256 handshake as a pure state machine (bytes in,
 //! bytes out), and the transport cipher the session uses afterwards.
 
-use crate::protocol::codec::{decode_value, encode_value};
 use crate::protocol::limits::NOISE_MAX_MESSAGE;
-use crate::protocol::{HandshakePayload, PROTOCOL_VERSION};
+use crate::protocol::{HandshakePayload, PROTOCOL_VERSION, decode, encode};
 
 /// The one Noise protocol we speak.
 pub const NOISE_PARAMS: &str = "Noise_XX_25519_ChaChaPoly_SHA256";
 
 /// Start of every prologue: names the protocol so no other use of these keys matches.
+/// It is the same in every protocol version (the version is in the payloads), so a
+/// peer of another version fails with a version error, not a decryption error.
 const PROLOGUE_LABEL: &[u8] = b"severus/1 noise-in-tls";
 
 /// Why the Noise handshake failed.
@@ -43,17 +44,15 @@ fn builder<'a>(local_private: &'a [u8; 32], prologue: &'a [u8]) -> Result<snow::
         .prologue(prologue)?)
 }
 
-fn our_payload() -> Vec<u8> {
-    encode_value(&HandshakePayload {
-        version: PROTOCOL_VERSION,
-    })
+fn payload(version: u16) -> Vec<u8> {
+    encode(&HandshakePayload { version })
 }
 
-fn check_payload(bytes: &[u8]) -> Result<(), NoiseError> {
-    let payload: HandshakePayload = decode_value(bytes).map_err(|e| NoiseError::Payload(e.to_string()))?;
-    if payload.version != PROTOCOL_VERSION {
+fn check_payload(bytes: &[u8], ours: u16) -> Result<(), NoiseError> {
+    let payload: HandshakePayload = decode(bytes).map_err(|e| NoiseError::Payload(e.to_string()))?;
+    if payload.version != ours {
         return Err(NoiseError::Version {
-            ours: PROTOCOL_VERSION,
+            ours,
             theirs: payload.version,
         });
     }
@@ -69,12 +68,19 @@ fn remote_static(hs: &snow::HandshakeState) -> Result<[u8; 32], NoiseError> {
 /// The client's side: `-> e`, `<- e, ee, s, es`, `-> s, se`.
 pub struct Initiator {
     hs: snow::HandshakeState,
+    version: u16,
 }
 
 impl Initiator {
     pub fn new(local_private: &[u8; 32], prologue: &[u8]) -> Result<Self, NoiseError> {
+        Self::with_version(local_private, prologue, PROTOCOL_VERSION)
+    }
+
+    /// An initiator that speaks `version` (tests use it to play an older client).
+    pub fn with_version(local_private: &[u8; 32], prologue: &[u8], version: u16) -> Result<Self, NoiseError> {
         Ok(Initiator {
             hs: builder(local_private, prologue)?.build_initiator()?,
+            version,
         })
     }
 
@@ -91,14 +97,14 @@ impl Initiator {
     pub fn read_second(&mut self, msg: &[u8]) -> Result<[u8; 32], NoiseError> {
         let mut buf = vec![0u8; NOISE_MAX_MESSAGE];
         let n = self.hs.read_message(msg, &mut buf)?;
-        check_payload(&buf[..n])?;
+        check_payload(&buf[..n], self.version)?;
         remote_static(&self.hs)
     }
 
     /// Message 3 (our static key), and the transport cipher.
     pub fn write_third(mut self) -> Result<(Vec<u8>, Transport), NoiseError> {
         let mut buf = vec![0u8; NOISE_MAX_MESSAGE];
-        let n = self.hs.write_message(&our_payload(), &mut buf)?;
+        let n = self.hs.write_message(&payload(self.version), &mut buf)?;
         buf.truncate(n);
         Ok((buf, Transport::new(self.hs)?))
     }
@@ -107,12 +113,19 @@ impl Initiator {
 /// The host's side of the same handshake.
 pub struct Responder {
     hs: snow::HandshakeState,
+    version: u16,
 }
 
 impl Responder {
     pub fn new(local_private: &[u8; 32], prologue: &[u8]) -> Result<Self, NoiseError> {
+        Self::with_version(local_private, prologue, PROTOCOL_VERSION)
+    }
+
+    /// A responder that speaks `version` (tests use it to play an older host).
+    pub fn with_version(local_private: &[u8; 32], prologue: &[u8], version: u16) -> Result<Self, NoiseError> {
         Ok(Responder {
             hs: builder(local_private, prologue)?.build_responder()?,
+            version,
         })
     }
 
@@ -125,7 +138,7 @@ impl Responder {
 
     /// Message 2 (our static key and version).
     pub fn write_second(&mut self) -> Result<Vec<u8>, NoiseError> {
-        self.write_second_with(&our_payload())
+        self.write_second_with(&payload(self.version))
     }
 
     fn write_second_with(&mut self, payload: &[u8]) -> Result<Vec<u8>, NoiseError> {
@@ -139,7 +152,7 @@ impl Responder {
     pub fn read_third(mut self, msg: &[u8]) -> Result<([u8; 32], Transport), NoiseError> {
         let mut buf = vec![0u8; NOISE_MAX_MESSAGE];
         let n = self.hs.read_message(msg, &mut buf)?;
-        check_payload(&buf[..n])?;
+        check_payload(&buf[..n], self.version)?;
         let key = remote_static(&self.hs)?;
         Ok((key, Transport::new(self.hs)?))
     }
@@ -212,7 +225,7 @@ mod tests {
         let (mut i, mut r, _, _) = pair(b"p", b"p");
         r.read_first(&i.write_first().unwrap()).unwrap();
         let m2 = r
-            .write_second_with(&encode_value(&HandshakePayload {
+            .write_second_with(&encode(&HandshakePayload {
                 version: PROTOCOL_VERSION + 1,
             }))
             .unwrap();

@@ -1,136 +1,176 @@
 //! What the host does with each packet a connection sends: registration first, then
-//! messages, DMs and rooms. Identity fields are always set here, never taken from a client.
+//! posts, rooms and quitting. Who sent it comes from the link, never from the packet.
 
-use super::state::State;
-use crate::protocol::limits::{MAX_BODY_LEN, RATE_BURST, RATE_PER_SEC};
-use crate::protocol::{Packet, UserInfo};
-use tokio::sync::{mpsc, oneshot};
+use super::member::{MemberLink, Out};
+use super::rate::TokenBucket;
+use super::state::{State, encode};
+use crate::protocol::limits::MAX_BODY_LEN;
+use crate::protocol::{ClientPacket, Conv, EntryBody, HostPacket};
 use uuid::Uuid;
 
 /// One connection as the router sees it (remote or the host user's own).
 pub(crate) struct Conn {
     /// The peer's Noise static key: the name it registers is bound to it.
     pub key: [u8; 32],
-    /// Its outbound queue (the same sender the member entry holds once registered).
-    pub out: mpsc::Sender<Packet>,
-    /// Set once registered.
-    pub member: Option<Uuid>,
-    /// Fires when the router disconnects this member (replaced, too slow).
-    pub kicked: Option<oneshot::Receiver<String>>,
-    pub rate: super::rate::TokenBucket,
+    /// Its link, handed to the member entry at registration.
+    pub link: MemberLink,
+    /// The member key once registered.
+    pub member: Option<String>,
+    pub rate: TokenBucket,
 }
 
 impl Conn {
-    pub fn new(key: [u8; 32], out: mpsc::Sender<Packet>, rate: super::rate::TokenBucket) -> Self {
-        Conn {
-            key,
-            out,
-            member: None,
-            kicked: None,
-            rate,
-        }
+    /// The member key if this connection is still its member's current link.
+    fn current(&self, state: &State) -> Option<String> {
+        let k = self.member.as_ref()?;
+        let m = state.members.get(k)?;
+        (m.link.as_ref()?.conn == self.link.conn).then(|| k.clone())
     }
 
-    fn reply(&self, state: &mut State, p: Packet) {
-        match self.member {
-            Some(id) => state.send(id, p),
+    fn reply(&self, state: &mut State, p: &HostPacket) {
+        match self.current(state) {
+            Some(k) => state.send(&k, p),
             None => {
-                let _ = self.out.try_send(p);
+                if let Some(f) = encode(p) {
+                    let _ = self.link.out.try_send(Out::Frames(f));
+                }
             }
         }
     }
-}
 
-fn refuse(state: &mut State, conn: &Conn, id: Uuid, reason: impl Into<String>) {
-    conn.reply(
-        state,
-        Packet::Refused {
-            id,
-            reason: reason.into(),
-        },
-    );
+    fn refuse(&self, state: &mut State, id: Uuid, reason: impl Into<String>) {
+        self.reply(
+            state,
+            &HostPacket::Refused {
+                id,
+                reason: reason.into(),
+            },
+        );
+    }
 }
 
 /// Applies one packet from `conn` to the state.
-pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: Packet) {
+pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     if !conn.rate.take() {
-        let reason = format!("slow down: at most {RATE_PER_SEC} packets per second (bursts of {RATE_BURST})");
-        match p.request_id() {
-            Some(id) => refuse(state, conn, id, reason),
-            None => conn.reply(state, Packet::Error { message: reason }),
+        if let Some(id) = p.request_id() {
+            let (r, b) = (state.opts.rate_per_sec, state.opts.rate_burst);
+            conn.refuse(
+                state,
+                id,
+                format!("slow down: at most {r} packets per second (bursts of {b})"),
+            );
         }
-        return;
-    }
-    if let Packet::Ping { timestamp } = p {
-        conn.reply(state, Packet::Pong { timestamp });
-        return;
-    }
-    if let Packet::Pong { .. } = p {
-        return;
-    }
-    let Some(me) = conn.member.filter(|id| state.members.contains_key(id)) else {
-        return handle_unregistered(state, conn, p);
-    };
-    let Some(user) = state.user(me) else { return };
-    if let Some(id) = p.request_id()
-        && !state.first_time(me, id)
-    {
-        // A resend after a reconnect: already delivered once, just acknowledge.
-        state.send(me, Packet::Ack { id });
         return;
     }
     match p {
-        Packet::Message { id, body, room_id, .. } => message(state, conn, &user, id, body, room_id),
-        Packet::Route { id, to, body } => route(state, conn, &user, id, to, body),
-        Packet::RoomCreate { id, name } => create_room(state, conn, me, id, &name),
-        Packet::RoomJoin { id, room, create } => join(state, conn, &user, id, &room, create),
-        Packet::RoomLeave { id, room_id } => {
-            if state.leave_room(me, &user, room_id) {
-                state.send(me, Packet::Ack { id });
-            } else {
-                refuse(state, conn, id, "you are not a member of that room");
+        ClientPacket::Ping { timestamp } => return conn.reply(state, &HostPacket::Pong { timestamp }),
+        ClientPacket::Pong { .. } | ClientPacket::Part { .. } => return,
+        _ => {}
+    }
+    let Some(me) = conn.current(state) else {
+        return unregistered(state, conn, p);
+    };
+    if let ClientPacket::Post { id, .. } = &p
+        && let Some(seq) = state.members.get(&me).and_then(|m| m.seen(*id))
+    {
+        // A resend after a reconnect: it is in the log already.
+        return state.send(&me, &HostPacket::Ack { id: *id, seq });
+    }
+    match p {
+        ClientPacket::Post { id, conv, body } => match post(state, &me, id, &conv, body) {
+            Ok(seq) => state.send(&me, &HostPacket::Ack { id, seq: Some(seq) }),
+            Err(reason) => conn.refuse(state, id, reason),
+        },
+        ClientPacket::RoomCreate { id, name } => match state.rooms.create(&name, &me) {
+            Ok(room) => {
+                joined(state, &me, room, None, false);
+                state.send(&me, &HostPacket::Ack { id, seq: None });
+            }
+            Err(e) => conn.refuse(state, id, e.to_string()),
+        },
+        ClientPacket::RoomJoin {
+            id,
+            room,
+            create,
+            since,
+        } => {
+            let found = match state.rooms.find(&room) {
+                Some(r) => {
+                    let was = state.rooms.was_member(r, &me);
+                    state.rooms.join(r, &me).map(|_| (r, was)).map_err(|e| e.to_string())
+                }
+                None if create => state
+                    .rooms
+                    .create(&room, &me)
+                    .map(|r| (r, false))
+                    .map_err(|e| e.to_string()),
+                None => Err(format!("no room '{room}'")),
+            };
+            match found {
+                Ok((r, was)) => {
+                    joined(state, &me, r, since, was);
+                    state.send(&me, &HostPacket::Ack { id, seq: None });
+                }
+                Err(reason) => conn.refuse(state, id, reason),
             }
         }
-        Packet::RoomList => {
-            let list = state.rooms.list_packet();
-            state.send(me, list);
+        ClientPacket::RoomLeave { id, room } => {
+            let name = state.display(&me);
+            if state.leave_room_of(&me, &name, room) {
+                state.send(&me, &HostPacket::Ack { id, seq: None });
+            } else {
+                conn.refuse(state, id, "you are not a member of that room");
+            }
         }
-        Packet::Register { .. } => conn.reply(
-            state,
-            Packet::Error {
-                message: "already registered".into(),
-            },
-        ),
+        ClientPacket::RoomList { id } => {
+            let list = state.rooms.list_packet();
+            state.send(&me, &list);
+            state.send(&me, &HostPacket::Ack { id, seq: None });
+        }
+        ClientPacket::Bye { id } => state.bye(&me, id),
+        ClientPacket::Register { id, .. } => conn.refuse(state, id, "already registered"),
+        ClientPacket::Ping { .. } | ClientPacket::Pong { .. } | ClientPacket::Part { .. } => {}
+    }
+}
+
+fn unregistered(state: &mut State, conn: &mut Conn, p: ClientPacket) {
+    match p {
+        ClientPacket::Register { id, name, resume } => {
+            match state.register(conn.link.clone(), conn.key, id, &name, resume) {
+                Ok(k) => conn.member = Some(k),
+                Err(reason) => conn.refuse(state, id, reason),
+            }
+        }
         other => {
-            tracing::debug!(?other, "unexpected packet from a client");
-            conn.reply(
-                state,
-                Packet::Error {
-                    message: "unexpected packet".into(),
-                },
-            );
+            if let Some(id) = other.request_id() {
+                conn.refuse(state, id, "register first");
+            }
         }
     }
 }
 
-fn handle_unregistered(state: &mut State, conn: &mut Conn, p: Packet) {
-    let Packet::Register { username } = p else {
-        conn.reply(
-            state,
-            Packet::Error {
-                message: "register first".into(),
-            },
-        );
-        return;
-    };
-    let (kick_tx, kick_rx) = oneshot::channel();
-    match state.register(&username, conn.key, conn.out.clone(), kick_tx) {
-        Ok(id) => {
-            conn.member = Some(id);
-            conn.kicked = Some(kick_rx);
+/// After `me` joined `room` (or created it): its cursor, the others told, its sync.
+/// `since` is honoured for members who were in the room before (`was`) during this
+/// incarnation, or before a host restart.
+fn joined(state: &mut State, me: &str, room: Uuid, since: Option<u64>, was: bool) {
+    let conv = Conv::Room { id: room };
+    let already = state.members.get(me).is_some_and(|m| m.cursors.contains_key(&conv));
+    if !already {
+        let head = state.logs.head(&conv);
+        let returning = state.members.get(me).is_some_and(|m| m.returning);
+        let cursor = match since {
+            Some(s) if returning || was => s.min(head),
+            _ => head,
+        };
+        if let Some(m) = state.members.get_mut(me) {
+            m.cursors.insert(conv.clone(), cursor);
         }
-        Err(e) => conn.reply(state, Packet::Error { message: e.to_string() }),
+        let name = state.display(me);
+        state.append(&conv, None, None, EntryBody::Joined { name });
+        let list = state.rooms.list_packet();
+        state.broadcast(&list);
     }
+    state.sync_room_to(me, room);
 }
 
 fn check_body(body: &str) -> Result<(), String> {
@@ -143,86 +183,34 @@ fn check_body(body: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn message(state: &mut State, conn: &Conn, user: &UserInfo, id: Uuid, body: String, room_id: Option<Uuid>) {
-    if let Err(reason) = check_body(&body) {
-        return refuse(state, conn, id, reason);
-    }
-    let targets: Vec<Uuid> = match room_id {
-        None => state.members.keys().copied().collect(),
-        Some(r) if state.rooms.is_member(r, user.id) => state.rooms.members(r),
-        Some(_) => return refuse(state, conn, id, "you are not a member of that room"),
-    };
-    let p = Packet::Message {
-        id,
-        from_id: user.id,
-        from_username: user.name.clone(),
-        body,
-        room_id,
-    };
-    state.send_all(&targets, &p);
-    state.send(user.id, Packet::Ack { id });
-}
-
-fn route(state: &mut State, conn: &Conn, user: &UserInfo, id: Uuid, to: Uuid, body: String) {
-    if let Err(reason) = check_body(&body) {
-        return refuse(state, conn, id, reason);
-    }
-    if !state.members.contains_key(&to) {
-        return refuse(state, conn, id, "that member is not here any more");
-    }
-    state.send(
-        to,
-        Packet::Direct {
-            id,
-            from_id: user.id,
-            from_username: user.name.clone(),
-            body,
-        },
-    );
-    state.send(user.id, Packet::Ack { id });
-}
-
-fn create_room(state: &mut State, conn: &Conn, me: Uuid, id: Uuid, name: &str) {
-    match state.rooms.create(name, me) {
-        Ok(room_id) => {
-            state.sync_room(room_id);
-            let list = state.rooms.list_packet();
-            state.broadcast(&list);
-            state.send(me, Packet::Ack { id });
+/// Stores a message in its conversation's log; returns its sequence number.
+fn post(state: &mut State, me: &str, id: Uuid, conv: &Conv, body: String) -> Result<u64, String> {
+    check_body(&body)?;
+    match conv {
+        Conv::Lobby {} => {}
+        Conv::Room { id: room } if state.rooms.is_member(*room, me) => {}
+        Conv::Room { .. } => return Err("you are not a member of that room".into()),
+        Conv::Dm { .. } => {
+            let partner = conv
+                .partner(me)
+                .filter(|_| conv.is_canonical())
+                .ok_or("not a conversation of yours")?
+                .to_string();
+            if !state.members.contains_key(&partner) {
+                return Err(format!("nobody named '{partner}' is here"));
+            }
+            // The first message opens the conversation for both, from its start.
+            for k in [me, partner.as_str()] {
+                if let Some(m) = state.members.get_mut(k) {
+                    m.cursors.entry(conv.clone()).or_insert(0);
+                }
+            }
         }
-        Err(e) => refuse(state, conn, id, e.to_string()),
     }
-}
-
-fn join(state: &mut State, conn: &Conn, user: &UserInfo, id: Uuid, room: &str, create: bool) {
-    let room_id = match state.rooms.find(room) {
-        Some(r) => r,
-        None if create => return create_room(state, conn, user.id, id, room),
-        None => return refuse(state, conn, id, format!("no room '{room}'")),
-    };
-    match state.rooms.join(room_id, user.id) {
-        Ok(true) => {
-            let others: Vec<Uuid> = state
-                .rooms
-                .members(room_id)
-                .into_iter()
-                .filter(|m| *m != user.id)
-                .collect();
-            let room_name = state.rooms.name(room_id);
-            state.send_all(
-                &others,
-                &Packet::Joined {
-                    user: user.clone(),
-                    room_id: Some(room_id),
-                    room_name,
-                },
-            );
-            state.sync_room(room_id);
-            let list = state.rooms.list_packet();
-            state.broadcast(&list);
-        }
-        Ok(false) => state.sync_room(room_id),
-        Err(e) => return refuse(state, conn, id, e.to_string()),
+    let name = state.display(me);
+    let seq = state.append(conv, Some(&name), Some(id), EntryBody::Text { body });
+    if let Some(m) = state.members.get_mut(me) {
+        m.remember(id, Some(seq));
     }
-    state.send(user.id, Packet::Ack { id });
+    Ok(seq)
 }

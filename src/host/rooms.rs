@@ -1,8 +1,9 @@
-//! Rooms: unique names (under lowercase), membership sets, removal when empty.
+//! Rooms: unique names (under lowercase), membership sets of member name keys, removal
+//! when empty, and who was ever in each room during this host incarnation.
 
 use crate::protocol::limits::MAX_ROOMS;
-use crate::protocol::{Packet, RoomInfo, name_key, validate_room_name};
-use std::collections::{BTreeSet, HashMap};
+use crate::protocol::{HostPacket, RoomInfo, name_key, validate_room_name};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
 
 /// Namespace of room ids (UUIDv5 of the lowercased room name).
@@ -10,7 +11,8 @@ const ROOM_ID_NAMESPACE: Uuid = Uuid::from_u128(0x5e7e_2a5e_0000_4000_8000_726f_
 
 struct Room {
     name: String,
-    members: BTreeSet<Uuid>,
+    /// Member name keys.
+    members: BTreeSet<String>,
 }
 
 /// All rooms of one host.
@@ -18,6 +20,9 @@ struct Room {
 pub(crate) struct Rooms {
     rooms: HashMap<Uuid, Room>,
     by_name: HashMap<String, Uuid>,
+    /// Name keys that were in a room at some point of this incarnation: only they may
+    /// rejoin it with a cursor (a newcomer gets live traffic only).
+    ever: HashMap<Uuid, HashSet<String>>,
 }
 
 /// Why a room operation was refused.
@@ -37,7 +42,7 @@ pub enum RoomError {
 
 impl Rooms {
     /// Creates a room with `creator` as its first member.
-    pub fn create(&mut self, name: &str, creator: Uuid) -> Result<Uuid, RoomError> {
+    pub fn create(&mut self, name: &str, creator: &str) -> Result<Uuid, RoomError> {
         validate_room_name(name).map_err(|e| RoomError::Invalid(e.to_string()))?;
         let k = name_key(name);
         if self.by_name.contains_key(&k) {
@@ -54,9 +59,10 @@ impl Rooms {
             id,
             Room {
                 name: name.to_string(),
-                members: BTreeSet::from([creator]),
+                members: BTreeSet::from([creator.to_string()]),
             },
         );
+        self.ever.entry(id).or_default().insert(creator.to_string());
         Ok(id)
     }
 
@@ -72,52 +78,63 @@ impl Rooms {
     }
 
     /// Adds a member; returns false if it was already in.
-    pub fn join(&mut self, room_id: Uuid, member: Uuid) -> Result<bool, RoomError> {
+    pub fn join(&mut self, room_id: Uuid, member: &str) -> Result<bool, RoomError> {
         let room = self
             .rooms
             .get_mut(&room_id)
             .ok_or_else(|| RoomError::NotFound(room_id.to_string()))?;
-        Ok(room.members.insert(member))
+        self.ever.entry(room_id).or_default().insert(member.to_string());
+        Ok(room.members.insert(member.to_string()))
+    }
+
+    /// True if `member` was in `room_id` before during this incarnation.
+    pub fn was_member(&self, room_id: Uuid, member: &str) -> bool {
+        self.ever.get(&room_id).is_some_and(|s| s.contains(member))
     }
 
     /// Removes a member; returns the room's name if it was in. Empty rooms go away.
-    pub fn leave(&mut self, room_id: Uuid, member: Uuid) -> Option<String> {
+    pub fn leave(&mut self, room_id: Uuid, member: &str) -> Option<String> {
         let room = self.rooms.get_mut(&room_id)?;
-        if !room.members.remove(&member) {
+        if !room.members.remove(member) {
             return None;
         }
         let name = room.name.clone();
         if room.members.is_empty() {
             self.rooms.remove(&room_id);
             self.by_name.remove(&name_key(&name));
+            self.ever.remove(&room_id);
         }
         Some(name)
     }
 
-    pub fn is_member(&self, room_id: Uuid, member: Uuid) -> bool {
-        self.rooms.get(&room_id).is_some_and(|r| r.members.contains(&member))
+    pub fn is_member(&self, room_id: Uuid, member: &str) -> bool {
+        self.rooms.get(&room_id).is_some_and(|r| r.members.contains(member))
     }
 
-    pub fn members(&self, room_id: Uuid) -> Vec<Uuid> {
+    pub fn members(&self, room_id: Uuid) -> Vec<String> {
         self.rooms
             .get(&room_id)
-            .map(|r| r.members.iter().copied().collect())
+            .map(|r| r.members.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    pub fn exists(&self, room_id: Uuid) -> bool {
+        self.rooms.contains_key(&room_id)
     }
 
     pub fn name(&self, room_id: Uuid) -> Option<String> {
         self.rooms.get(&room_id).map(|r| r.name.clone())
     }
 
-    pub fn rooms_of(&self, member: Uuid) -> Vec<Uuid> {
+    pub fn rooms_of(&self, member: &str) -> Vec<Uuid> {
         self.rooms
             .iter()
-            .filter(|(_, r)| r.members.contains(&member))
+            .filter(|(_, r)| r.members.contains(member))
             .map(|(id, _)| *id)
             .collect()
     }
 
-    pub fn list_packet(&self) -> Packet {
+    pub fn list(&self) -> Vec<RoomInfo> {
         let mut rooms: Vec<RoomInfo> = self
             .rooms
             .iter()
@@ -128,7 +145,11 @@ impl Rooms {
             })
             .collect();
         rooms.sort_by_key(|a| name_key(&a.name));
-        Packet::Rooms { rooms }
+        rooms
+    }
+
+    pub fn list_packet(&self) -> HostPacket {
+        HostPacket::Rooms { rooms: self.list() }
     }
 }
 
@@ -139,7 +160,7 @@ mod tests {
     #[test]
     fn unique_names_membership_and_removal() {
         let mut r = Rooms::default();
-        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let (a, b) = ("ana", "bo");
         let ops = r.create("Ops", a).unwrap();
         assert_eq!(r.create("ops", b), Err(RoomError::Exists("ops".into())));
         assert!(matches!(r.create("lobby", b), Err(RoomError::Invalid(_))));
@@ -148,6 +169,7 @@ mod tests {
         assert_eq!(r.join(ops, b), Ok(true));
         assert_eq!(r.join(ops, b), Ok(false));
         assert!(r.is_member(ops, b));
+        assert!(r.was_member(ops, a) && !r.was_member(ops, "cy"));
         assert_eq!(r.leave(ops, a).as_deref(), Some("Ops"));
         assert_eq!(r.leave(ops, a), None);
         assert_eq!(r.leave(ops, b).as_deref(), Some("Ops"));
@@ -159,10 +181,9 @@ mod tests {
     #[test]
     fn room_count_is_capped() {
         let mut r = Rooms::default();
-        let m = Uuid::new_v4();
         for i in 0..MAX_ROOMS {
-            r.create(&format!("r{i}"), m).unwrap();
+            r.create(&format!("r{i}"), "ana").unwrap();
         }
-        assert_eq!(r.create("one-more", m), Err(RoomError::TooMany));
+        assert_eq!(r.create("one-more", "ana"), Err(RoomError::TooMany));
     }
 }

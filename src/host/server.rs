@@ -1,30 +1,26 @@
-//! The running host: the TCP accept loop (bounded handshakes), one task pair per
-//! connection, and the host user's own in-process member. Stops on `shutdown`.
+//! The running host: the TCP and iroh accept loops (bounded connections and
+//! handshakes), the presence task (away notices, grace expiry), and the host user's
+//! own in-process member. Stops on `shutdown`.
 
+use super::conn::{LocalSink, new_link, serve_remote, write_loop};
 use super::handle::{Conn, handle};
+use super::options::HostOptions;
 use super::state::State;
 use super::stats::Stats;
 use crate::crypto::{Fingerprint, Identity};
 use crate::protocol::limits::{
-    HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, PING_INTERVAL,
-    RATE_BURST, RATE_PER_SEC, SOCKET_SEND_BUFFER,
+    HANDSHAKE_TIMEOUT, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, SOCKET_SEND_BUFFER,
 };
-use crate::protocol::{Packet, decode};
-use crate::session::{Link, SessionWriter, accept};
+use crate::session::Link;
 use crate::transport::Duplex;
 use crate::transport::iroh::{self as iroh_transport, IrohError, IrohOptions};
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
-
-/// Longest a single write to a member may take before the member is dropped.
-pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Packets written to one member before a flush, when more are waiting.
-pub const WRITE_BATCH: usize = 32;
 
 /// What every connection task shares.
 pub(crate) struct Inner {
@@ -32,20 +28,21 @@ pub(crate) struct Inner {
     pub stats: Stats,
     pub identity: Arc<Identity>,
     /// Bounds connections in the handshake at once (CPU and memory of handshakes).
-    handshakes: Arc<Semaphore>,
+    pub handshakes: Arc<Semaphore>,
     /// Bounds open connections of any kind (file descriptors).
     connections: Arc<Semaphore>,
-    /// Packets per second and burst per member.
-    rate: (u32, u32),
-    cancel: CancellationToken,
+    /// Numbers links, so a member's current link is told apart from an older one.
+    pub next_conn: AtomicU64,
+    pub cancel: CancellationToken,
 }
 
 impl Inner {
-    fn bucket(&self) -> super::rate::TokenBucket {
-        super::rate::TokenBucket::new(self.rate.0, self.rate.1)
+    pub fn bucket(&self) -> super::rate::TokenBucket {
+        let s = self.state();
+        super::rate::TokenBucket::new(s.opts.rate_per_sec, s.opts.rate_burst)
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -60,24 +57,26 @@ pub struct Host {
 }
 
 impl Host {
-    /// Starts a host with no listener yet (add transports with `listen_tcp`/`serve`).
+    /// Starts a host with the default options and no listener yet (add transports
+    /// with `listen_tcp`/`listen_iroh`/`serve`). Needs a tokio runtime.
     pub fn new(identity: Arc<Identity>) -> Self {
-        Self::with_rate(identity, RATE_PER_SEC, RATE_BURST)
+        Self::with_options(identity, HostOptions::default())
     }
 
-    /// A host whose members may send `per_sec` packets per second in bursts of `burst`
-    /// (benchmarks measure relay capacity with `u32::MAX`; users get [`Host::new`]).
-    pub fn with_rate(identity: Arc<Identity>, per_sec: u32, burst: u32) -> Self {
+    /// Starts a host with these options.
+    pub fn with_options(identity: Arc<Identity>, opts: HostOptions) -> Self {
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State::new(opts)),
+            stats: Stats::default(),
+            identity,
+            handshakes: Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES)),
+            connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+            next_conn: AtomicU64::new(1),
+            cancel: CancellationToken::new(),
+        });
+        tokio::spawn(presence(inner.clone()));
         Host {
-            inner: Arc::new(Inner {
-                state: Mutex::new(State::default()),
-                stats: Stats::default(),
-                identity,
-                handshakes: Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES)),
-                connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
-                cancel: CancellationToken::new(),
-                rate: (per_sec, burst),
-            }),
+            inner,
             direct_addr: None,
             endpoint: None,
         }
@@ -132,31 +131,54 @@ impl Host {
     /// The host user's own member: an in-process link with the host's Noise key.
     pub fn connect_local(&self) -> Link {
         let (to_host, mut from_user) = mpsc::channel(OUTBOUND_QUEUE);
-        let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
+        let (to_user, from_host) = mpsc::channel(OUTBOUND_QUEUE);
         let inner = self.inner.clone();
+        let (link, out_rx) = new_link(&inner);
+        let sink = LocalSink {
+            tx: to_user,
+            parts: Default::default(),
+        };
+        let cancel = link.cancel.clone();
+        tokio::spawn(write_loop(
+            sink,
+            out_rx,
+            link.notify.clone(),
+            cancel.clone(),
+            inner.clone(),
+            false,
+        ));
         tokio::spawn(async move {
-            let mut conn = Conn::new(inner.identity.noise_public, out_tx, inner.bucket());
+            let mut conn = Conn {
+                key: inner.identity.noise_public,
+                link,
+                member: None,
+                rate: inner.bucket(),
+            };
             loop {
                 tokio::select! {
-                    _ = inner.cancel.cancelled() => break,
-                    _ = kicked(&mut conn) => break,
+                    _ = cancel.cancelled() => break,
                     p = from_user.recv() => match p {
                         Some(p) => handle(&mut inner.state(), &mut conn, p),
                         None => break,
                     },
                 }
             }
-            if let Some(id) = conn.member {
-                inner.state().remove(id);
+            if let Some(k) = &conn.member {
+                inner.state().link_closed(k, conn.link.conn);
             }
         });
-        Link::from_channels(to_host, out_rx)
+        Link::from_channels(to_host, from_host)
     }
 
     /// Counters for the monitoring panel.
     pub fn stats(&self) -> super::stats::StatsSnapshot {
         let members = self.inner.state().members.len();
         self.inner.stats.snapshot(members)
+    }
+
+    /// Bytes held in the conversation logs (for benchmarks and the panel).
+    pub fn log_bytes(&self) -> usize {
+        self.inner.state().logs.total_bytes()
     }
 
     /// Stops accepting and closes every connection.
@@ -169,6 +191,25 @@ impl Host {
         self.shutdown();
         if let Some(ep) = &self.endpoint {
             ep.close().await;
+        }
+    }
+}
+
+/// Sleeps until the next away notice or grace expiry, or until a member goes away.
+async fn presence(inner: Arc<Inner>) {
+    let wake = inner.state().timers.clone();
+    loop {
+        let next = inner.state().tick(tokio::time::Instant::now());
+        let sleep = async {
+            match next {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = inner.cancel.cancelled() => break,
+            _ = wake.notified() => {}
+            _ = sleep => {}
         }
     }
 }
@@ -222,133 +263,4 @@ async fn accept_loop(listener: TcpListener, inner: Arc<Inner>) {
             }
         }
     }
-}
-
-/// Resolves when the router kicks this connection's member; never otherwise.
-async fn kicked(conn: &mut Conn) -> String {
-    match conn.kicked.as_mut() {
-        Some(rx) => match rx.await {
-            Ok(reason) => reason,
-            Err(_) => std::future::pending().await,
-        },
-        None => std::future::pending().await,
-    }
-}
-
-/// Serves one connection for its whole life; `_slot` is its connection permit.
-async fn serve_remote(
-    inner: Arc<Inner>,
-    io: crate::transport::BoxedIo,
-    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
-) {
-    // The handshake deadline runs from accept, including any wait for a handshake
-    // slot: a connection is never held open longer than HANDSHAKE_TIMEOUT unregistered.
-    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
-    let handshake = tokio::time::timeout_at(deadline, async {
-        let _permit = inner.handshakes.clone().acquire_owned().await;
-        accept(io, &inner.identity).await
-    });
-    let session = match handshake.await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            tracing::debug!(%e, "handshake failed");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!("handshake timed out");
-            return;
-        }
-    };
-    let key = session.peer_static();
-    let (mut reader, writer) = session.split();
-    let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
-    let cancel = inner.cancel.child_token();
-    tokio::spawn(write_loop(writer, out_rx, cancel.clone(), inner.clone()));
-    let mut conn = Conn::new(key, out_tx, inner.bucket());
-    let register_by = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
-    loop {
-        let deadline = match conn.member {
-            None => register_by,
-            Some(_) => tokio::time::Instant::now() + IDLE_TIMEOUT,
-        };
-        let frame = tokio::select! {
-            _ = cancel.cancelled() => break,
-            reason = kicked(&mut conn) => {
-                if conn.out.try_send(Packet::Error { message: reason }).is_err() {
-                    cancel.cancel();
-                }
-                conn.member = None;
-                break;
-            }
-            r = tokio::time::timeout_at(deadline, reader.recv_frame()) => r,
-        };
-        let frame = match frame {
-            Err(_) => {
-                let why = if conn.member.is_none() {
-                    "register within the handshake time"
-                } else {
-                    "idle for too long"
-                };
-                let _ = conn.out.try_send(Packet::Error {
-                    message: format!("disconnected: {why}"),
-                });
-                break;
-            }
-            Ok(Ok(Some(f))) => f,
-            Ok(Ok(None)) => break,
-            Ok(Err(e)) => {
-                tracing::debug!(%e, "session error");
-                break;
-            }
-        };
-        inner.stats.received(frame.len());
-        match decode(&frame) {
-            Ok(p) => handle(&mut inner.state(), &mut conn, p),
-            Err(e) => {
-                let _ = conn.out.try_send(Packet::Error {
-                    message: format!("malformed packet: {e}"),
-                });
-                break;
-            }
-        }
-    }
-    if let Some(id) = conn.member {
-        inner.state().remove(id);
-    }
-    // Dropping `conn` drops the last queue sender: the writer drains what is queued
-    // (e.g. the error above) and closes.
-}
-
-async fn write_loop(
-    mut w: SessionWriter,
-    mut rx: mpsc::Receiver<Packet>,
-    cancel: CancellationToken,
-    inner: Arc<Inner>,
-) {
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
-    loop {
-        let p = tokio::select! {
-            _ = cancel.cancelled() => break,
-            p = rx.recv() => match p { Some(p) => p, None => break },
-            _ = ping.tick() => Packet::Ping { timestamp: crate::session::now_ms() },
-        };
-        // Feed this packet and whatever else is already waiting, then flush once: under
-        // load one TLS record and one write carry many packets.
-        let batch = async {
-            let mut n = w.feed(&p).await?;
-            inner.stats.sent(n);
-            for _ in 1..WRITE_BATCH {
-                let Ok(more) = rx.try_recv() else { break };
-                n = w.feed(&more).await?;
-                inner.stats.sent(n);
-            }
-            w.flush().await
-        };
-        match tokio::time::timeout(WRITE_TIMEOUT, batch).await {
-            Ok(Ok(())) => {}
-            _ => break,
-        }
-    }
-    cancel.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(1), w.close()).await;
 }

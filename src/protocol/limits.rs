@@ -17,6 +17,18 @@ pub const MAX_FRAME_LEN: usize = 60 * 1024;
 /// Largest WebSocket message we accept: one Noise message, never more.
 pub const MAX_WS_MESSAGE: usize = NOISE_MAX_MESSAGE;
 
+/// Largest packet once its parts are put together. A packet over one frame travels in
+/// `Part`s; 1 MiB holds the largest group-key messages of a 256-member group with room
+/// to spare, and is what one connection may make its peer buffer at once.
+pub const MAX_PACKET_LEN: usize = 1024 * 1024;
+
+/// Bytes of packet carried by each `Part` (the part's own envelope fits in the rest of
+/// a frame).
+pub const PART_PAYLOAD: usize = 60_000;
+
+/// Most parts one packet may have.
+pub const MAX_PARTS: usize = MAX_PACKET_LEN.div_ceil(PART_PAYLOAD);
+
 /// Largest message body in bytes of UTF-8. 16 KiB is a long letter; it keeps one
 /// message far under the frame cap even with its envelope.
 pub const MAX_BODY_LEN: usize = 16 * 1024;
@@ -51,14 +63,40 @@ pub const OUTBOUND_QUEUE: usize = 256;
 /// and lets the host notice a stalled reader within a few hundred packets.
 pub const SOCKET_SEND_BUFFER: usize = 64 * 1024;
 
-/// Whole handshake (TLS + WebSocket + Noise + version check) must finish within this.
+/// From accept to `Welcome`: the whole handshake (TLS + WebSocket + Noise + version
+/// check) and the registration must finish within this, or the host closes the link.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How often each side pings the other (also gives the latency shown to users).
 pub const PING_INTERVAL: Duration = Duration::from_secs(15);
 
-/// A link that delivers nothing (not even a pong) for this long is closed.
+/// A link that delivers nothing (no packet, no WebSocket ping or pong) for this long
+/// is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Entries a host keeps per conversation log by default (`host --log-entries`).
+pub const LOG_ENTRIES: usize = 1000;
+
+/// Encoded bytes a host keeps in all conversation logs together by default
+/// (`host --log-mib`); past it, entries go from the largest conversation first.
+pub const LOG_BYTES: usize = 64 * 1024 * 1024;
+
+/// Bytes each log entry counts beyond its encoded size (its bookkeeping), so a flood
+/// of tiny entries is bounded too.
+pub const LOG_ENTRY_OVERHEAD: usize = 64;
+
+/// How long a member whose link dropped keeps its name, rooms and place by default
+/// (`host --grace SECS`).
+pub const GRACE: Duration = Duration::from_secs(10 * 60);
+
+/// A dropped member is announced as away only after this long, so a short drop shows
+/// nothing to the others.
+pub const AWAY_NOTICE_DELAY: Duration = Duration::from_secs(5);
+
+/// Most members away at once. Away members keep their place (and count toward
+/// `MAX_MEMBERS`); past this many, the longest-away one is let go, so a stream of
+/// register-then-drop connections cannot hold the host full.
+pub const MAX_AWAY: usize = MAX_MEMBERS / 2;
 
 /// CBOR nesting depth the decoder follows. Our packets nest at most 4 deep; ciborium's
 /// default of 256 would let a hostile frame recurse far deeper than any real packet.
@@ -81,6 +119,9 @@ const _: () = assert!(MAX_BODY_LEN * 3 < MAX_FRAME_LEN, "a body fits with its en
 const _: () = assert!(RATE_BURST >= RATE_PER_SEC);
 const _: () = assert!(PING_INTERVAL.as_secs() * 2 < IDLE_TIMEOUT.as_secs());
 const _: () = assert!(HANDSHAKE_TIMEOUT.as_secs() < IDLE_TIMEOUT.as_secs());
+const _: () = assert!(PART_PAYLOAD + 128 <= MAX_FRAME_LEN, "a part fits in a frame");
+const _: () = assert!(MAX_AWAY < MAX_MEMBERS);
+const _: () = assert!(AWAY_NOTICE_DELAY.as_secs() < GRACE.as_secs());
 
 #[cfg(test)]
 mod tests {
@@ -94,6 +135,13 @@ mod tests {
         assert_eq!((MAX_MEMBERS, MAX_ROOMS, OUTBOUND_QUEUE), (256, 64, 256));
         assert_eq!((RATE_PER_SEC, RATE_BURST), (20, 50));
         assert_eq!(HANDSHAKE_TIMEOUT, Duration::from_secs(10));
+        assert_eq!((MAX_PACKET_LEN, PART_PAYLOAD, MAX_PARTS), (1_048_576, 60_000, 18));
+        assert_eq!((LOG_ENTRIES, LOG_BYTES), (1000, 64 << 20));
+        assert_eq!(
+            (GRACE, AWAY_NOTICE_DELAY),
+            (Duration::from_secs(600), Duration::from_secs(5))
+        );
+        assert_eq!(MAX_AWAY, 128);
         assert_eq!(
             (PING_INTERVAL, IDLE_TIMEOUT),
             (Duration::from_secs(15), Duration::from_secs(60))

@@ -1,8 +1,9 @@
-//! Property tests of the codec: every variant round-trips; random, truncated and
-//! bit-flipped bytes decode to errors (or other packets) without panicking.
+//! Property tests of the codec: every kind round-trips, also through parts; random,
+//! truncated and bit-flipped bytes decode to errors (or other packets), never panics.
 
 use super::codec::{decode, encode};
-use super::packet::{Packet, RoomInfo, UserInfo};
+use super::parts::{Reassembly, to_frames};
+use super::{ClientPacket, Conv, Cursor, EntryBody, HostPacket, Limits, Resume, RoomInfo, UserInfo};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -14,97 +15,174 @@ fn text() -> impl Strategy<Value = String> {
     ".{0,40}"
 }
 
-fn user() -> impl Strategy<Value = UserInfo> {
-    (uuid(), text()).prop_map(|(id, name)| UserInfo { id, name })
+fn conv() -> impl Strategy<Value = Conv> {
+    prop_oneof![
+        Just(Conv::LOBBY),
+        uuid().prop_map(|id| Conv::Room { id }),
+        (text(), text()).prop_map(|(a, b)| Conv::Dm { names: [a, b] }),
+    ]
 }
 
-fn packet() -> impl Strategy<Value = Packet> {
+fn resume() -> impl Strategy<Value = Option<Resume>> {
+    prop::option::of(
+        (uuid(), prop::collection::vec((conv(), any::<u64>()), 0..4)).prop_map(|(incarnation, c)| Resume {
+            incarnation,
+            cursors: c.into_iter().map(|(conv, seq)| Cursor { conv, seq }).collect(),
+        }),
+    )
+}
+
+fn client() -> impl Strategy<Value = ClientPacket> {
     prop_oneof![
-        text().prop_map(|username| Packet::Register { username }),
-        (uuid(), text()).prop_map(|(id, username)| Packet::Welcome { id, username }),
-        prop::collection::vec(user(), 0..5).prop_map(|users| Packet::UserList { users }),
-        (uuid(), uuid(), text(), text(), prop::option::of(uuid())).prop_map(
-            |(id, from_id, from_username, body, room_id)| Packet::Message {
+        (uuid(), text(), resume()).prop_map(|(id, name, resume)| ClientPacket::Register { id, name, resume }),
+        (uuid(), conv(), text()).prop_map(|(id, conv, body)| ClientPacket::Post { id, conv, body }),
+        (uuid(), text()).prop_map(|(id, name)| ClientPacket::RoomCreate { id, name }),
+        (uuid(), text(), any::<bool>(), prop::option::of(any::<u64>())).prop_map(|(id, room, create, since)| {
+            ClientPacket::RoomJoin {
                 id,
-                from_id,
-                from_username,
-                body,
-                room_id
+                room,
+                create,
+                since,
             }
-        ),
-        (uuid(), uuid(), text()).prop_map(|(id, to, body)| Packet::Route { id, to, body }),
-        (uuid(), uuid(), text(), text()).prop_map(|(id, from_id, from_username, body)| {
-            Packet::Direct {
+        }),
+        (uuid(), uuid()).prop_map(|(id, room)| ClientPacket::RoomLeave { id, room }),
+        uuid().prop_map(|id| ClientPacket::RoomList { id }),
+        uuid().prop_map(|id| ClientPacket::Bye { id }),
+        any::<u64>().prop_map(|timestamp| ClientPacket::Ping { timestamp }),
+        any::<u64>().prop_map(|timestamp| ClientPacket::Pong { timestamp }),
+        (any::<u32>(), any::<u32>(), prop::collection::vec(any::<u8>(), 0..64))
+            .prop_map(|(index, total, bytes)| ClientPacket::Part { index, total, bytes }),
+    ]
+}
+
+fn body() -> impl Strategy<Value = EntryBody> {
+    prop_oneof![
+        text().prop_map(|body| EntryBody::Text { body }),
+        text().prop_map(|name| EntryBody::Joined { name }),
+        text().prop_map(|name| EntryBody::Left { name }),
+    ]
+}
+
+fn users() -> impl Strategy<Value = Vec<UserInfo>> {
+    prop::collection::vec(
+        (text(), any::<bool>()).prop_map(|(name, away)| UserInfo { name, away }),
+        0..5,
+    )
+}
+
+fn rooms() -> impl Strategy<Value = Vec<RoomInfo>> {
+    prop::collection::vec(
+        (uuid(), text(), any::<u32>()).prop_map(|(id, name, members)| RoomInfo { id, name, members }),
+        0..5,
+    )
+}
+
+fn host() -> impl Strategy<Value = HostPacket> {
+    prop_oneof![
+        (
+            uuid(),
+            text(),
+            uuid(),
+            any::<u64>(),
+            any::<bool>(),
+            users(),
+            rooms(),
+            any::<[u32; 5]>(),
+            resume()
+        )
+            .prop_map(
+                |(id, name, incarnation, started_at, resumed, users, rooms, l, r)| HostPacket::Welcome {
+                    id,
+                    name,
+                    incarnation,
+                    started_at,
+                    resumed,
+                    users,
+                    rooms,
+                    cursors: r.map(|r| r.cursors).unwrap_or_default(),
+                    limits: Limits {
+                        max_body: l[0],
+                        max_packet: l[1],
+                        rate_per_sec: l[2],
+                        rate_burst: l[3],
+                        grace_secs: l[4]
+                    },
+                }
+            ),
+        (uuid(), prop::option::of(any::<u64>())).prop_map(|(id, seq)| HostPacket::Ack { id, seq }),
+        (uuid(), text()).prop_map(|(id, reason)| HostPacket::Refused { id, reason }),
+        (
+            conv(),
+            any::<u64>(),
+            any::<u64>(),
+            prop::option::of(text()),
+            prop::option::of(uuid()),
+            body()
+        )
+            .prop_map(|(conv, seq, at, from, id, body)| HostPacket::Entry {
+                conv,
+                seq,
+                at,
+                from,
                 id,
-                from_id,
-                from_username,
-                body,
+                body
+            }),
+        (conv(), any::<u64>(), any::<u64>()).prop_map(|(conv, after, count)| HostPacket::Missed { conv, after, count }),
+        (text(), any::<bool>()).prop_map(|(name, away)| HostPacket::Presence { name, away }),
+        rooms().prop_map(|rooms| HostPacket::Rooms { rooms }),
+        (uuid(), text(), prop::collection::vec(text(), 0..5), any::<u64>()).prop_map(|(room, name, members, seq)| {
+            HostPacket::RoomSync {
+                room,
+                name,
+                members,
+                seq,
             }
         }),
-        uuid().prop_map(|id| Packet::Ack { id }),
-        (uuid(), text()).prop_map(|(id, reason)| Packet::Refused { id, reason }),
-        text().prop_map(|message| Packet::Error { message }),
-        text().prop_map(|message| Packet::System { message }),
-        any::<u64>().prop_map(|timestamp| Packet::Ping { timestamp }),
-        any::<u64>().prop_map(|timestamp| Packet::Pong { timestamp }),
-        (uuid(), text()).prop_map(|(id, name)| Packet::RoomCreate { id, name }),
-        (uuid(), text(), any::<bool>()).prop_map(|(id, room, create)| Packet::RoomJoin { id, room, create }),
-        (uuid(), uuid()).prop_map(|(id, room_id)| Packet::RoomLeave { id, room_id }),
-        Just(Packet::RoomList),
-        prop::collection::vec((uuid(), text(), any::<u32>()), 0..5).prop_map(|r| Packet::Rooms {
-            rooms: r
-                .into_iter()
-                .map(|(id, name, members)| RoomInfo { id, name, members })
-                .collect()
-        }),
-        (uuid(), text(), prop::collection::vec(user(), 0..5)).prop_map(|(room_id, room_name, users)| {
-            Packet::RoomSync {
-                room_id,
-                room_name,
-                users,
-            }
-        }),
-        (uuid(), text()).prop_map(|(room_id, room_name)| Packet::RoomLeft { room_id, room_name }),
-        (user(), prop::option::of(uuid()), prop::option::of(text())).prop_map(|(user, room_id, room_name)| {
-            Packet::Joined {
-                user,
-                room_id,
-                room_name,
-            }
-        }),
-        (user(), prop::option::of(uuid()), prop::option::of(text())).prop_map(|(user, room_id, room_name)| {
-            Packet::Left {
-                user,
-                room_id,
-                room_name,
-            }
-        }),
+        (uuid(), text()).prop_map(|(room, name)| HostPacket::RoomLeft { room, name }),
+        text().prop_map(|message| HostPacket::Notice { message }),
+        text().prop_map(|message| HostPacket::Error { message }),
+        any::<u64>().prop_map(|timestamp| HostPacket::Ping { timestamp }),
+        any::<u64>().prop_map(|timestamp| HostPacket::Pong { timestamp }),
     ]
 }
 
 proptest! {
     #[test]
-    fn every_variant_round_trips(p in packet()) {
-        prop_assert_eq!(decode(&encode(&p)), Ok(p));
+    fn every_client_packet_round_trips(p in client()) {
+        prop_assert_eq!(decode::<ClientPacket>(&encode(&p)), Ok(p));
     }
 
     #[test]
-    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        let _ = decode(&bytes);
+    fn every_host_packet_round_trips(p in host()) {
+        prop_assert_eq!(decode::<HostPacket>(&encode(&p)), Ok(p));
     }
 
     #[test]
-    fn truncated_frames_are_errors(p in packet(), cut in any::<prop::sample::Index>()) {
+    fn big_packets_round_trip_through_parts(len in 0usize..300_000, seq in any::<u64>()) {
+        let p = HostPacket::Entry { conv: Conv::LOBBY, seq, at: 0, from: None, id: None,
+            body: EntryBody::Text { body: "x".repeat(len) } };
+        let mut r = Reassembly::default();
+        let mut got = None;
+        for f in to_frames(&p).unwrap().iter() {
+            got = r.push::<HostPacket>(f).unwrap();
+        }
+        prop_assert_eq!(got, Some(p));
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode::<ClientPacket>(&bytes);
+        let _ = decode::<HostPacket>(&bytes);
+    }
+
+    #[test]
+    fn truncated_and_flipped_frames_never_panic(p in client(), cut in any::<prop::sample::Index>(),
+                                                flip in any::<prop::sample::Index>(), bit in 0u8..8) {
         let bytes = encode(&p);
-        let at = cut.index(bytes.len());
-        prop_assert!(decode(&bytes[..at]).is_err());
-    }
-
-    #[test]
-    fn flipped_bytes_never_panic(p in packet(), at in any::<prop::sample::Index>(), bit in 0u8..8) {
-        let mut bytes = encode(&p);
-        let i = at.index(bytes.len());
-        bytes[i] ^= 1 << bit;
-        let _ = decode(&bytes);
+        let _ = decode::<ClientPacket>(&bytes[..cut.index(bytes.len())]);
+        let mut flipped = bytes.clone();
+        let i = flip.index(flipped.len());
+        flipped[i] ^= 1 << bit;
+        let _ = decode::<ClientPacket>(&flipped);
     }
 }

@@ -18,6 +18,8 @@ pub struct HostConfig {
     pub iroh: Option<IrohOptions>,
     /// Also chat as this name.
     pub name: Option<String>,
+    /// Log bounds, grace period and limits.
+    pub options: crate::host::HostOptions,
 }
 
 /// One request to the service.

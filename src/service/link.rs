@@ -3,8 +3,7 @@
 
 use super::connect::open_link;
 use super::runner::Runner;
-use crate::client::Event;
-use crate::protocol::Packet;
+use crate::client::{ChatState, Event};
 use crate::transport::iroh::{IrohOptions, PathKind};
 use std::time::Duration;
 
@@ -30,8 +29,6 @@ pub fn backoff(attempt: u32) -> Duration {
 pub(crate) struct Reconnect {
     pub attempt: u32,
     pub at: tokio::time::Instant,
-    /// Rooms to rejoin once back.
-    pub rooms: Vec<String>,
 }
 
 impl Runner {
@@ -39,7 +36,8 @@ impl Runner {
     pub(super) async fn connect(&mut self, target: String, name: String, net: IrohOptions) {
         self.link = None;
         self.reconnect = None;
-        self.chat.reset_link();
+        self.chat = ChatState::default();
+        self.memory_path = None;
         self.target = Some((target.clone(), name.clone(), net.clone()));
         self.emit(Event::Connecting { target: target.clone() }).await;
         match self.establish(&target, name, &net).await {
@@ -52,20 +50,25 @@ impl Runner {
         }
     }
 
-    /// Opens the link and queues the registration; returns the iroh path kind.
+    /// Opens the link and queues the registration (with what we remember of this host,
+    /// to resume); returns the iroh path kind.
     async fn establish(&mut self, target: &str, name: String, net: &IrohOptions) -> Result<Option<PathKind>, Event> {
         let (link, host_key, path) =
             open_link(target, net, &mut self.endpoint, &self.identity, self.verifier.as_ref()).await?;
         self.link = Some(link);
         self.host_key = host_key;
-        self.send_raw(Packet::Register { username: name });
+        if self.memory_path.is_none() {
+            self.load_memory(&name);
+        }
+        let register = self.chat.register(name);
+        self.send_raw(register);
         Ok(path)
     }
 
     /// The link ended without the user asking: reconnect to a remote host, or report.
     pub(super) async fn link_lost(&mut self) {
         let reason = self.link.take().and_then(|l| l.reason());
-        let rooms = self.chat.reset_link();
+        self.chat.reset_link();
         let remote = self.host_key != "local" && self.target.is_some();
         if remote {
             let delay = backoff(1);
@@ -73,7 +76,6 @@ impl Runner {
             self.reconnect = Some(Reconnect {
                 attempt: 1,
                 at: tokio::time::Instant::now() + delay,
-                rooms,
             });
             self.emit(Event::Reconnecting {
                 attempt: 1,
@@ -94,12 +96,8 @@ impl Runner {
             return;
         };
         match self.establish(&target, name, &net).await {
-            Ok(_) => {
-                self.resuming = true;
-                for p in self.chat.resume(r.rooms) {
-                    self.send_raw(p);
-                }
-            }
+            // Rooms and unanswered requests follow once the host welcomes us.
+            Ok(_) => self.resuming = true,
             Err(Event::ConnectFailed { reason }) => {
                 let attempt = r.attempt + 1;
                 let delay = backoff(attempt);
@@ -107,7 +105,6 @@ impl Runner {
                 self.reconnect = Some(Reconnect {
                     attempt,
                     at: tokio::time::Instant::now() + delay,
-                    rooms: r.rooms,
                 });
                 self.emit(Event::Reconnecting {
                     attempt,

@@ -7,13 +7,13 @@ use super::link::{OUTBOX_LIMIT, Reconnect};
 use crate::client::{ChatState, Event};
 use crate::crypto::Identity;
 use crate::host::Host;
-use crate::protocol::Packet;
 use crate::protocol::limits::{MAX_BODY_LEN, PING_INTERVAL};
+use crate::protocol::{ClientPacket, HostPacket};
 use crate::session::{HostVerifier, Link, now_ms};
 use crate::transport::iroh::IrohOptions;
-use crate::trust::{KeyStoreError, KnownHosts, load_or_create_identity};
+use crate::trust::{KeyStoreError, KnownHosts, load_or_create_identity, sessions};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -21,6 +21,12 @@ use uuid::Uuid;
 
 /// How long a drain (end of input) waits for the host's acknowledgements.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a clean quit waits for the host to acknowledge `Bye`.
+pub const BYE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long after a change the client's memory of the host is written to disk.
+pub const MEMORY_SAVE_DELAY: Duration = Duration::from_millis(500);
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -49,14 +55,27 @@ impl ServiceHandle {
     }
 }
 
-/// Starts the service with the identity and known_hosts of `data_dir`.
+/// Starts the service with the identity, known_hosts and session memory of `data_dir`.
 pub fn spawn(data_dir: &Path) -> Result<(ServiceHandle, mpsc::Receiver<Event>), ServiceError> {
     let (identity, _) = load_or_create_identity(data_dir)?;
-    Ok(spawn_with(Arc::new(identity), Arc::new(KnownHosts::new(data_dir))))
+    Ok(start(
+        Arc::new(identity),
+        Arc::new(KnownHosts::new(data_dir)),
+        Some(data_dir.to_path_buf()),
+    ))
 }
 
-/// Starts the service with a given identity and verifier (tests use in-memory ones).
+/// Starts the service with a given identity and verifier, remembering nothing on disk
+/// (tests use in-memory ones).
 pub fn spawn_with(identity: Arc<Identity>, verifier: Arc<dyn HostVerifier>) -> (ServiceHandle, mpsc::Receiver<Event>) {
+    start(identity, verifier, None)
+}
+
+fn start(
+    identity: Arc<Identity>,
+    verifier: Arc<dyn HostVerifier>,
+    data_dir: Option<PathBuf>,
+) -> (ServiceHandle, mpsc::Receiver<Event>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
     let (ev_tx, ev_rx) = mpsc::channel(1024);
     let runner = Runner {
@@ -72,6 +91,9 @@ pub fn spawn_with(identity: Arc<Identity>, verifier: Arc<dyn HostVerifier>) -> (
         endpoint: ClientEndpoint::default(),
         reconnect: None,
         resuming: false,
+        data_dir,
+        memory_path: None,
+        save_at: None,
     };
     tokio::spawn(runner.run(cmd_rx));
     (ServiceHandle { tx: cmd_tx, identity }, ev_rx)
@@ -97,9 +119,15 @@ pub(super) struct Runner {
     pub(super) reconnect: Option<Reconnect>,
     /// Set after a reconnect until the host welcomes us again.
     pub(super) resuming: bool,
+    /// Where session memory lives (None: remember nothing on disk).
+    data_dir: Option<PathBuf>,
+    /// The memory file of the current host and name.
+    pub(super) memory_path: Option<PathBuf>,
+    /// When to write the memory next (set after a change).
+    save_at: Option<tokio::time::Instant>,
 }
 
-async fn next_packet(link: &mut Option<Link>) -> Option<Packet> {
+async fn next_packet(link: &mut Option<Link>) -> Option<HostPacket> {
     match link {
         Some(l) => l.rx.recv().await,
         None => std::future::pending().await,
@@ -128,8 +156,9 @@ impl Runner {
                     None => self.link_lost().await,
                 },
                 _ = ping.tick() => {
-                    self.send_raw(Packet::Ping { timestamp: now_ms() });
+                    self.send_raw(ClientPacket::Ping { timestamp: now_ms() });
                 }
+                _ = deadline(self.save_at) => self.save_memory(),
                 _ = stats.tick(), if self.host.is_some() => {
                     if let Some(h) = &self.host {
                         let s = h.stats();
@@ -146,11 +175,50 @@ impl Runner {
                 }
             }
         }
-        self.link = None;
+        self.bye().await;
         if let Some(h) = self.host.take() {
             h.close().await;
         }
         self.endpoint.close().await;
+    }
+
+    /// A clean quit: tells the host (so others see us leave at once), waits briefly for
+    /// its answer, and drops the link.
+    async fn bye(&mut self) {
+        self.save_memory();
+        let Some(mut link) = self.link.take() else { return };
+        let id = Uuid::new_v4();
+        if link.tx.try_send(ClientPacket::Bye { id }).is_err() {
+            return;
+        }
+        let _ = tokio::time::timeout(BYE_TIMEOUT, async {
+            while let Some(p) = link.rx.recv().await {
+                if matches!(p, HostPacket::Ack { id: a, .. } if a == id) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+
+    /// Reads what we remember of the current host for `name` (an app restart resumes).
+    pub(super) fn load_memory(&mut self, name: &str) {
+        if let Some(dir) = &self.data_dir {
+            let path = sessions::session_path(dir, &self.host_key, name);
+            self.chat = ChatState::from_memory(sessions::load(&path));
+            self.memory_path = Some(path);
+        }
+    }
+
+    /// Writes the memory of the current host if it changed.
+    fn save_memory(&mut self) {
+        self.save_at = None;
+        if let Some(path) = &self.memory_path
+            && self.chat.is_dirty()
+            && let Err(e) = sessions::save(path, &self.chat.memory())
+        {
+            tracing::warn!(%e, "could not save the session memory");
+        }
     }
 
     pub(super) async fn emit(&self, e: Event) {
@@ -158,29 +226,26 @@ impl Runner {
     }
 
     /// Queues a packet without waiting; false if there is no link or it is congested.
-    pub(super) fn send_raw(&self, p: Packet) -> bool {
+    pub(super) fn send_raw(&self, p: ClientPacket) -> bool {
         self.link.as_ref().is_some_and(|l| l.tx.try_send(p).is_ok())
     }
 
     /// Sends a tracked request, or reports it failed with its text.
-    async fn send_request(&mut self, p: Packet) {
+    async fn send_request(&mut self, p: ClientPacket) {
         let id = p.request_id().unwrap_or_default();
-        let queued = match &p {
-            Packet::Message { id, body, room_id, .. } => Some(Event::Queued {
-                id: *id,
-                room_id: *room_id,
+        let queued = match self.chat.pending().find(|(i, _)| *i == id).map(|(_, p)| p.clone()) {
+            Some(crate::client::Pending::Message { room_id, body }) => Some(Event::Queued {
+                id,
+                room_id,
                 to: None,
-                text: body.clone(),
+                text: body,
             }),
-            Packet::Route { id, to, body, .. } => {
-                let name = self.chat.users.iter().find(|u| u.id == *to).map(|u| u.name.clone());
-                Some(Event::Queued {
-                    id: *id,
-                    room_id: None,
-                    to: name,
-                    text: body.clone(),
-                })
-            }
+            Some(crate::client::Pending::Dm { name, body, .. }) => Some(Event::Queued {
+                id,
+                room_id: None,
+                to: Some(name),
+                text: body,
+            }),
             _ => None,
         };
         if let Some(e) = queued {
@@ -277,7 +342,9 @@ impl Runner {
             }
             Command::Disconnect => {
                 let was_reconnecting = self.reconnect.take().is_some();
-                if self.link.take().is_some() || was_reconnecting {
+                let had_link = self.link.is_some();
+                self.bye().await;
+                if had_link || was_reconnecting {
                     for e in self.chat.fail_all("disconnected before the host acknowledged it") {
                         self.emit(e).await;
                     }
@@ -315,7 +382,7 @@ impl Runner {
                 })
                 .await;
         }
-        let mut host = Host::new(self.identity.clone());
+        let mut host = Host::with_options(self.identity.clone(), cfg.options.clone());
         let mut direct = None;
         if cfg.direct {
             let bind = SocketAddr::new(cfg.bind, cfg.port);
@@ -352,17 +419,22 @@ impl Runner {
             self.link = Some(host.connect_local());
             self.chat = ChatState::default();
             self.host_key = "local".into();
-            self.send_raw(Packet::Register { username: name });
+            self.memory_path = None;
+            let register = self.chat.register(name);
+            self.send_raw(register);
         }
         self.host = Some(host);
     }
 
-    async fn packet(&mut self, p: Packet) {
-        if let Packet::Ping { timestamp } = p {
-            self.send_raw(Packet::Pong { timestamp });
+    async fn packet(&mut self, p: HostPacket) {
+        if let HostPacket::Ping { timestamp } = p {
+            self.send_raw(ClientPacket::Pong { timestamp });
             return;
         }
-        let welcome = matches!(p, Packet::Welcome { .. });
+        let welcome = match &p {
+            HostPacket::Welcome { resumed, .. } => Some(*resumed),
+            _ => None,
+        };
         for e in self.chat.on_packet(p) {
             let refused = matches!(e, Event::RegistrationRefused { .. });
             self.emit(e).await;
@@ -371,13 +443,23 @@ impl Runner {
                 self.give_up("the host refused the name after reconnecting").await;
             }
         }
-        if welcome && self.resuming {
-            self.resuming = false;
-            self.emit(Event::Reconnected).await;
+        for out in self.chat.take_outbox() {
+            self.send_raw(out);
         }
-        if welcome && let Some(me) = self.chat.me.clone() {
+        if self.chat.is_dirty() && self.save_at.is_none() && self.memory_path.is_some() {
+            self.save_at = Some(tokio::time::Instant::now() + MEMORY_SAVE_DELAY);
+        }
+        if let Some(resumed) = welcome
+            && self.resuming
+        {
+            self.resuming = false;
+            self.emit(Event::Reconnected { resumed }).await;
+        }
+        if welcome.is_some()
+            && let Some(me) = self.chat.me.clone()
+        {
             // A first ping right away, so the latency shows without waiting an interval.
-            self.send_raw(Packet::Ping { timestamp: now_ms() });
+            self.send_raw(ClientPacket::Ping { timestamp: now_ms() });
             self.emit(Event::Connected {
                 me,
                 host: self.host_key.clone(),

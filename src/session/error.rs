@@ -31,6 +31,12 @@ pub enum SessionError {
     Protocol(String),
     #[error("the connection was closed")]
     Closed,
+    #[error("the other side closed the connection ({code}): {reason}")]
+    ClosedWith { code: u16, reason: String },
+    #[error("no sign of life for {}s", after.as_secs())]
+    Idle { after: Duration },
+    #[error("the other side sent a WebSocket text message, which is not part of the protocol")]
+    TextFrame,
     #[error("first contact with {host}: its fingerprint is {}", identity.fingerprint)]
     NeedsTrust { host: String, identity: HostIdentity },
     #[error(
@@ -68,6 +74,13 @@ impl From<tokio_tungstenite::tungstenite::Error> for SessionError {
             },
             E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => SessionError::Closed,
             E::Io(io) => tls_or_io(io),
+            // A host that did not accept our subprotocol speaks protocol 1 (which had none).
+            E::Protocol(tokio_tungstenite::tungstenite::error::ProtocolError::SecWebSocketSubProtocolError(_)) => {
+                SessionError::Version {
+                    ours: crate::protocol::PROTOCOL_VERSION,
+                    theirs: 1,
+                }
+            }
             other => SessionError::WebSocket(other.to_string()),
         }
     }

@@ -6,7 +6,8 @@ use super::link::{SessionReader, SessionWriter, Ws, split};
 use super::verify::{HostVerifier, TrustState};
 use crate::crypto::noise::{Initiator, Responder, prologue};
 use crate::crypto::{HostIdentity, Identity, sha256};
-use crate::protocol::Packet;
+use crate::protocol::handshake::offered_version;
+use crate::protocol::{PROTOCOL_VERSION, Wire, subprotocol};
 use crate::transport::tls::{EXPORTER_LABEL, SERVER_NAME, client_config, server_config};
 use crate::transport::{BoxedIo, Duplex, ws};
 use futures_util::{SinkExt, StreamExt};
@@ -14,6 +15,12 @@ use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+/// The WebSocket header that names the subprotocol.
+const SUBPROTOCOL_HEADER: &str = "Sec-WebSocket-Protocol";
 
 /// An established, authenticated session.
 pub struct Session {
@@ -26,11 +33,11 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn send(&mut self, packet: &Packet) -> Result<(), SessionError> {
+    pub async fn send<T: Wire>(&mut self, packet: &T) -> Result<(), SessionError> {
         self.writer.send(packet).await.map(|_| ())
     }
 
-    pub async fn recv(&mut self) -> Result<Option<Packet>, SessionError> {
+    pub async fn recv<T: Wire>(&mut self) -> Result<Option<T>, SessionError> {
         self.reader.recv().await
     }
 
@@ -66,7 +73,38 @@ pub async fn connect_with_timeout<S: Duplex>(
     verifier: &dyn HostVerifier,
     timeout: Duration,
 ) -> Result<Session, SessionError> {
-    tokio::time::timeout(timeout, client_handshake(Box::new(io), identity, host, verifier))
+    tokio::time::timeout(
+        timeout,
+        client_handshake(Box::new(io), identity, host, verifier, PROTOCOL_VERSION),
+    )
+    .await
+    .map_err(|_| SessionError::Timeout { after: timeout })?
+}
+
+/// Client side speaking an older protocol `version` (1 offers no subprotocol): tests
+/// use it to check that mismatched peers get a clear error.
+#[doc(hidden)]
+pub async fn connect_as_version<S: Duplex>(
+    io: S,
+    identity: &Identity,
+    host: &str,
+    verifier: &dyn HostVerifier,
+    version: u16,
+) -> Result<Session, SessionError> {
+    let timeout = crate::protocol::limits::HANDSHAKE_TIMEOUT;
+    tokio::time::timeout(
+        timeout,
+        client_handshake(Box::new(io), identity, host, verifier, version),
+    )
+    .await
+    .map_err(|_| SessionError::Timeout { after: timeout })?
+}
+
+/// Host side speaking an older protocol `version` (tests).
+#[doc(hidden)]
+pub async fn accept_as_version<S: Duplex>(io: S, identity: &Identity, version: u16) -> Result<Session, SessionError> {
+    let timeout = crate::protocol::limits::HANDSHAKE_TIMEOUT;
+    tokio::time::timeout(timeout, host_handshake(Box::new(io), identity, version))
         .await
         .map_err(|_| SessionError::Timeout { after: timeout })?
 }
@@ -82,7 +120,7 @@ pub async fn accept_with_timeout<S: Duplex>(
     identity: &Identity,
     timeout: Duration,
 ) -> Result<Session, SessionError> {
-    tokio::time::timeout(timeout, host_handshake(Box::new(io), identity))
+    tokio::time::timeout(timeout, host_handshake(Box::new(io), identity, PROTOCOL_VERSION))
         .await
         .map_err(|_| SessionError::Timeout { after: timeout })?
 }
@@ -92,6 +130,7 @@ async fn client_handshake(
     identity: &Identity,
     host: &str,
     verifier: &dyn HostVerifier,
+    version: u16,
 ) -> Result<Session, SessionError> {
     let cfg = client_config().map_err(|e| SessionError::Tls(e.to_string()))?;
     let name = ServerName::try_from(SERVER_NAME).map_err(|e| SessionError::Tls(e.to_string()))?;
@@ -106,14 +145,21 @@ async fn client_handshake(
         .map(|c| c.to_vec())
         .ok_or_else(|| SessionError::Tls("the host sent no certificate".into()))?;
     let exporter = export(conn.export_keying_material([0u8; 32], EXPORTER_LABEL, None))?;
-    let (mut ws, _response) = tokio_tungstenite::client_async_with_config(
-        ws::WS_URL,
-        tokio_rustls::TlsStream::Client(tls),
-        Some(ws::config()),
-    )
-    .await?;
+    let mut request = ws::WS_URL.into_client_request()?;
+    if version > 1 {
+        // Version 1 offered no subprotocol; later versions name themselves.
+        let offer = HeaderValue::from_str(&subprotocol(version)).map_err(|e| SessionError::WebSocket(e.to_string()))?;
+        request.headers_mut().insert(SUBPROTOCOL_HEADER, offer);
+    }
+    let (mut ws, _response) =
+        tokio_tungstenite::client_async_with_config(request, tokio_rustls::TlsStream::Client(tls), Some(ws::config()))
+            .await?;
 
-    let mut noise = Initiator::new(&identity.noise_private, &prologue(&sha256(&cert_der), &exporter))?;
+    let mut noise = Initiator::with_version(
+        &identity.noise_private,
+        &prologue(&sha256(&cert_der), &exporter),
+        version,
+    )?;
     ws.send(Message::Binary(noise.write_first()?.into())).await?;
     let msg2 = next_binary(&mut ws).await?;
     let host_static = noise.read_second(&msg2)?;
@@ -152,22 +198,52 @@ async fn client_handshake(
     })
 }
 
-async fn host_handshake(io: BoxedIo, identity: &Identity) -> Result<Session, SessionError> {
+async fn host_handshake(io: BoxedIo, identity: &Identity, version: u16) -> Result<Session, SessionError> {
     let cfg = server_config(identity).map_err(|e| SessionError::Tls(e.to_string()))?;
     let tls = tokio_rustls::TlsAcceptor::from(cfg)
         .accept(io)
         .await
         .map_err(tls_or_io)?;
     let exporter = export(tls.get_ref().1.export_keying_material([0u8; 32], EXPORTER_LABEL, None))?;
-    let mut ws =
-        tokio_tungstenite::accept_async_with_config(tokio_rustls::TlsStream::Server(tls), Some(ws::config())).await?;
+    // The client names its version in the subprotocol; we answer with ours only if it
+    // offered it. A client of another version still gets Noise message 2, whose
+    // payload tells it our version in words it understands, and is then dropped.
+    let mut offered = 1u16;
+    // The callback's type is tungstenite's; it never refuses, so its size does not matter.
+    #[allow(clippy::result_large_err)]
+    let choose = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
+        let header = req.headers().get(SUBPROTOCOL_HEADER).and_then(|h| h.to_str().ok());
+        offered = offered_version(header);
+        let accepted = header.is_some_and(|h| h.split(',').any(|p| p.trim() == subprotocol(version)));
+        if accepted {
+            offered = version;
+            if let Ok(v) = HeaderValue::from_str(&subprotocol(version)) {
+                resp.headers_mut().insert(SUBPROTOCOL_HEADER, v);
+            }
+        }
+        Ok(resp)
+    };
+    let mut ws = tokio_tungstenite::accept_hdr_async_with_config(
+        tokio_rustls::TlsStream::Server(tls),
+        choose,
+        Some(ws::config()),
+    )
+    .await?;
 
-    let mut noise = Responder::new(
+    let mut noise = Responder::with_version(
         &identity.noise_private,
         &prologue(&sha256(&identity.tls_cert_der), &exporter),
+        version,
     )?;
     noise.read_first(&next_binary(&mut ws).await?)?;
     ws.send(Message::Binary(noise.write_second()?.into())).await?;
+    if offered != version {
+        let _ = ws.close(None).await;
+        return Err(SessionError::Version {
+            ours: version,
+            theirs: offered,
+        });
+    }
     let (client_static, transport) = noise.read_third(&next_binary(&mut ws).await?)?;
     let (reader, writer) = split(ws, transport);
     Ok(Session {
@@ -191,9 +267,7 @@ async fn next_binary(ws: &mut Ws) -> Result<Vec<u8>, SessionError> {
             Some(Ok(Message::Binary(b))) => return Ok(b.to_vec()),
             Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
             Some(Ok(Message::Close(_))) => return Err(SessionError::Closed),
-            Some(Ok(Message::Text(_))) => {
-                return Err(SessionError::Protocol("a text message".into()));
-            }
+            Some(Ok(Message::Text(_))) => return Err(SessionError::TextFrame),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! WebSocket framing over TLS: binary messages only, each at most one Noise message.
+//! WebSocket framing over TLS: binary messages only, each at most one Noise message;
+//! the close codes we use.
 
 use crate::protocol::limits::MAX_WS_MESSAGE;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -23,3 +24,12 @@ pub fn config() -> WebSocketConfig {
         .read_buffer_size(WS_READ_BUFFER)
         .write_buffer_size(WS_WRITE_BUFFER)
 }
+
+/// WebSocket close code for a message type we do not accept (a text message).
+pub const CLOSE_UNSUPPORTED: u16 = 1003;
+
+/// WebSocket close code for a broken rule (too slow to register, idle, flooding).
+pub const CLOSE_POLICY: u16 = 1008;
+
+/// WebSocket close code for a packet that breaks the protocol (malformed, out of order).
+pub const CLOSE_PROTOCOL: u16 = 1002;

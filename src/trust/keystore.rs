@@ -3,7 +3,7 @@
 
 use super::files::{ensure_private_dir, write_atomic};
 use crate::crypto::{Identity, IdentityError};
-use crate::protocol::codec::{decode_value, encode_value};
+use crate::protocol::{decode, encode};
 use std::path::{Path, PathBuf};
 
 /// Environment variable choosing the store: `auto` (default), `keychain` or `file`.
@@ -73,7 +73,7 @@ pub fn load_or_create_identity(data_dir: &Path) -> Result<(Identity, StoreKind),
             return Ok((id, StoreKind::File));
         }
         let id = Identity::generate()?;
-        keychain::save(&account, &encode_value(&id))?;
+        keychain::save(&account, &encode(&id))?;
         return Ok((id, StoreKind::Keychain));
     }
     if let Some(id) = load_file(data_dir)? {
@@ -81,7 +81,7 @@ pub fn load_or_create_identity(data_dir: &Path) -> Result<(Identity, StoreKind),
     }
     let id = Identity::generate()?;
     let path = data_dir.join(IDENTITY_FILE);
-    write_atomic(&path, &encode_value(&id)).map_err(|source| KeyStoreError::Io { path, source })?;
+    write_atomic(&path, &encode(&id)).map_err(|source| KeyStoreError::Io { path, source })?;
     Ok((id, StoreKind::File))
 }
 
@@ -96,7 +96,7 @@ fn load_file(data_dir: &Path) -> Result<Option<Identity>, KeyStoreError> {
 
 /// Parses a stored identity (also the fuzz entry for identity files).
 pub fn parse(bytes: &[u8], place: &str) -> Result<Identity, KeyStoreError> {
-    let id: Identity = decode_value(bytes).map_err(|e| KeyStoreError::Corrupt {
+    let id: Identity = decode(bytes).map_err(|e| KeyStoreError::Corrupt {
         place: place.to_string(),
         reason: e.to_string(),
     })?;
@@ -192,7 +192,7 @@ mod tests {
         }
         ensure_private_dir(dir).unwrap();
         let id = Identity::generate().unwrap();
-        write_atomic(&dir.join(IDENTITY_FILE), &encode_value(&id)).unwrap();
+        write_atomic(&dir.join(IDENTITY_FILE), &encode(&id)).unwrap();
         id
     }
 

@@ -3,7 +3,7 @@
 //! message list and the composer.
 
 use super::host_panel::HostPanel;
-use super::model::{Conv, Delivery, Line, LinkState};
+use super::model::{Conv, Delivery, Line, LineKind, LinkState};
 use super::state::AppState;
 use crate::protocol::name_key;
 use crate::service::Command;
@@ -65,7 +65,7 @@ fn Header(on_menu: EventHandler<()>) -> Element {
         LinkState::Lost(r) => ("status lost", format!("Disconnected: {r}")),
         LinkState::Offline => ("status lost", "Offline".to_string()),
     };
-    let me = m.me.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+    let me = m.me.clone().unwrap_or_default();
     rsx! {
         header { class: "topbar",
             button { id: "menu", class: "icon menu-button", title: "Rooms and members", onclick: move |_| on_menu.call(()), "☰" }
@@ -171,20 +171,21 @@ fn ConvItem(conv: Conv) -> Element {
 fn Members() -> Element {
     let mut state = use_context::<AppState>();
     let m = state.model.read();
-    let me = m.me.as_ref().map(|u| u.id);
+    let me = m.me.as_deref().map(name_key);
     let users = m.users.clone();
     rsx! {
         section { class: "panel",
             h3 { "Members ({users.len()})" }
             ul { class: "list", id: "members",
                 for u in users {
-                    li { key: "{u.id}",
-                        if Some(u.id) == me {
-                            span { class: "row muted", "{u.name} (you)" }
+                    li { key: "{u.name}", class: if u.away { "away" },
+                        if Some(name_key(&u.name)) == me {
+                            span { class: "row muted", span { class: "dot" } "{u.name} (you)" }
                         } else {
-                            button { class: "row", title: "Direct message", onclick: move |_| state.model.write().open(Conv::Dm(name_key(&u.name))),
-                                span { "{u.name}" }
-                                span { class: "muted", "DM" }
+                            button { class: "row", title: if u.away { "Away: messages wait for their return" } else { "Direct message" },
+                                onclick: move |_| state.model.write().open(Conv::Dm(name_key(&u.name))),
+                                span { span { class: "dot" } "{u.name}" }
+                                span { class: "muted", if u.away { "away · DM" } else { "DM" } }
                             }
                         }
                     }
@@ -216,8 +217,14 @@ fn Messages() -> Element {
 
 #[component]
 fn MessageLine(line: Line) -> Element {
-    if line.system {
-        return rsx! { div { class: "line system", span { class: "time", "{line.time}" } span { "{line.body}" } } };
+    match line.kind {
+        LineKind::System => {
+            return rsx! { div { class: "line system", span { class: "time", "{line.time}" } span { "{line.body}" } } };
+        }
+        LineKind::Divider => {
+            return rsx! { div { class: "divider", role: "separator", span { "{line.body}" } } };
+        }
+        LineKind::Chat => {}
     }
     let (class, mark, title) = match &line.delivery {
         Delivery::Pending => ("line own pending", "…", "sending".to_string()),

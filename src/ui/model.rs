@@ -2,11 +2,12 @@
 //! every rule here is unit-tested without a window.
 
 use crate::client::Event;
+use crate::client::event::clock;
 use crate::crypto::{Fingerprint, HostIdentity};
 use crate::host::StatsSnapshot;
 use crate::protocol::{RoomInfo, UserInfo, name_key};
 use crate::transport::iroh::PathKind;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use uuid::Uuid;
 
 /// Samples kept for the host's traffic chart (one a second).
@@ -41,6 +42,19 @@ pub enum Delivery {
     Failed(String),
 }
 
+/// What kind of line it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineKind {
+    /// A message someone wrote.
+    #[default]
+    Chat,
+    /// An event line (joined, left, reconnected).
+    System,
+    /// A divider across the conversation: a gap the host could not fill, a host
+    /// restart, or where new messages start after being away.
+    Divider,
+}
+
 /// One line in a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -49,9 +63,12 @@ pub struct Line {
     pub body: String,
     pub time: String,
     pub own: bool,
-    pub system: bool,
+    pub kind: LineKind,
     pub delivery: Delivery,
 }
+
+/// The text of the divider that starts what arrived while we were away.
+pub const NEW_MESSAGES: &str = "new messages";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
@@ -105,7 +122,7 @@ pub struct Model {
     pub link: LinkState,
     pub ping_ms: Option<u64>,
     pub path: Option<PathKind>,
-    pub me: Option<UserInfo>,
+    pub me: Option<String>,
     pub host_label: String,
     pub users: Vec<UserInfo>,
     pub rooms: Vec<RoomInfo>,
@@ -117,6 +134,9 @@ pub struct Model {
     pub toasts: Vec<(u64, String)>,
     pub(crate) next_toast: u64,
     pub hosting: Option<HostInfo>,
+    /// Conversations where the next message starts with a "new messages" divider
+    /// (set when we come back after being away).
+    pub new_marks: BTreeSet<Conv>,
 }
 
 fn now() -> String {
@@ -160,23 +180,48 @@ impl Model {
     }
 
     fn push(&mut self, conv: Conv, line: Line) {
+        if line.own {
+            self.new_marks.remove(&conv);
+        } else if self.new_marks.remove(&conv) {
+            self.divider(conv.clone(), NEW_MESSAGES.into());
+        }
         if conv != self.current && !line.own {
             *self.unread.entry(conv.clone()).or_default() += 1;
         }
         self.convs.entry(conv).or_default().push(line);
     }
 
-    fn system(&mut self, conv: Conv, text: String) {
+    fn note(&mut self, conv: Conv, text: String, kind: LineKind) {
         let line = Line {
             id: None,
             from: String::new(),
             body: text,
             time: now(),
             own: false,
-            system: true,
+            kind,
             delivery: Delivery::Delivered,
         };
         self.convs.entry(conv).or_default().push(line);
+    }
+
+    fn system(&mut self, conv: Conv, text: String) {
+        self.note(conv, text, LineKind::System);
+    }
+
+    fn divider(&mut self, conv: Conv, text: String) {
+        self.note(conv, text, LineKind::Divider);
+    }
+
+    /// The UI's conversation for a protocol conversation.
+    fn conv_of(&self, conv: &crate::protocol::Conv) -> Conv {
+        match conv {
+            crate::protocol::Conv::Lobby {} => Conv::Lobby,
+            crate::protocol::Conv::Room { id } => Conv::Room(*id),
+            crate::protocol::Conv::Dm { .. } => {
+                let me = self.me.clone().unwrap_or_default();
+                Conv::Dm(conv.partner(&me).unwrap_or_default().to_string())
+            }
+        }
     }
 
     fn find_line(&mut self, id: Uuid) -> Option<&mut Line> {
@@ -262,6 +307,7 @@ impl Model {
                 from,
                 body,
                 own,
+                at,
                 ..
             } => {
                 let conv = room_id.map(Conv::Room).unwrap_or(Conv::Lobby);
@@ -271,40 +317,41 @@ impl Model {
                 }
                 let line = Line {
                     id: Some(id),
-                    from: from.name,
+                    from,
                     body,
-                    time: now(),
+                    time: clock(at),
                     own,
-                    system: false,
+                    kind: LineKind::Chat,
                     delivery: Delivery::Delivered,
                 };
                 self.push(conv, line);
             }
-            Event::Dm { id, from, body } => {
+            Event::Dm { id, from, body, at } => {
+                let conv = Conv::Dm(name_key(&from));
                 let line = Line {
                     id: Some(id),
-                    from: from.name.clone(),
+                    from,
                     body,
-                    time: now(),
+                    time: clock(at),
                     own: false,
-                    system: false,
+                    kind: LineKind::Chat,
                     delivery: Delivery::Delivered,
                 };
-                self.push(Conv::Dm(name_key(&from.name)), line);
+                self.push(conv, line);
             }
             Event::Queued { id, room_id, to, text } => {
                 let conv = match to {
                     Some(name) => Conv::Dm(name_key(&name)),
                     None => room_id.map(Conv::Room).unwrap_or(Conv::Lobby),
                 };
-                let from = self.me.as_ref().map(|m| m.name.clone()).unwrap_or_default();
+                let from = self.me.clone().unwrap_or_default();
                 let line = Line {
                     id: Some(id),
                     from,
                     body: text,
                     time: now(),
                     own: true,
-                    system: false,
+                    kind: LineKind::Chat,
                     delivery: Delivery::Pending,
                 };
                 self.push(conv, line);
@@ -331,6 +378,19 @@ impl Model {
                 self.system(conv, format!("{name} left"));
             }
             Event::Users { users } => self.users = users,
+            Event::Presence { .. } => {}
+            Event::Missed { conv, count, .. } => {
+                let conv = self.conv_of(&conv);
+                let what = if count == 1 { "message" } else { "messages" };
+                self.divider(conv, format!("{count} {what} missed: the host no longer had them"));
+            }
+            Event::HostRestarted { started_at } => {
+                let text = format!(
+                    "The host restarted: messages sent to it before {} are not available",
+                    clock(started_at)
+                );
+                self.divider(Conv::Lobby, text);
+            }
             Event::Rooms { rooms } => self.rooms = rooms,
             Event::RoomJoined { room_id, name, .. } => {
                 self.joined.insert(room_id, name);
@@ -370,9 +430,15 @@ impl Model {
                 self.link = LinkState::Lost(r);
             }
             Event::Reconnecting { attempt, .. } => self.link = LinkState::Reconnecting { attempt },
-            Event::Reconnected => {
+            Event::Reconnected { resumed } => {
                 self.link = LinkState::Online;
                 self.system(Conv::Lobby, "reconnected".into());
+                if resumed {
+                    let mut convs: BTreeSet<Conv> = self.convs.keys().cloned().collect();
+                    convs.insert(Conv::Lobby);
+                    convs.extend(self.joined.keys().map(|id| Conv::Room(*id)));
+                    self.new_marks = convs;
+                }
             }
         }
     }

@@ -108,6 +108,7 @@ pub fn StartScreen() -> Element {
             direct: !quic,
             iroh: quic.then(IrohOptions::from_env),
             name: Some(nick()),
+            options: Default::default(),
         };
         tx.send(Command::StartHost(cfg));
     };

@@ -1,7 +1,7 @@
 //! Component tests: render each screen from a given state (server-side, no window) and
 //! check what a user would see.
 
-use super::model::{Conv, Delivery, Dialog, HostInfo, Line, LinkState, Model, Screen};
+use super::model::{Conv, Delivery, Dialog, HostInfo, Line, LineKind, LinkState, Model, Screen};
 use super::{AppState, Shell};
 use crate::crypto::Identity;
 use crate::protocol::UserInfo;
@@ -34,25 +34,25 @@ fn line(from: &str, body: &str, own: bool, delivery: Delivery) -> Line {
         body: body.into(),
         time: "12:34".into(),
         own,
-        system: false,
+        kind: LineKind::Chat,
         delivery,
     }
 }
 
 fn chat_model() -> Model {
     let me = UserInfo {
-        id: Uuid::new_v4(),
         name: "alice".into(),
+        away: false,
     };
     let bob = UserInfo {
-        id: Uuid::new_v4(),
         name: "bob".into(),
+        away: true,
     };
     let mut m = Model {
         screen: Screen::Chat,
         link: LinkState::Online,
         ping_ms: Some(42),
-        me: Some(me.clone()),
+        me: Some(me.name.clone()),
         ..Model::default()
     };
     m.users = vec![me, bob];
@@ -68,7 +68,7 @@ fn chat_model() -> Model {
                 body: "carol joined".into(),
                 time: "12:35".into(),
                 own: false,
-                system: true,
+                kind: LineKind::System,
                 delivery: Delivery::Delivered,
             },
         ],
@@ -156,6 +156,29 @@ fn chat_shows_senders_pending_failures_system_lines_and_unread() {
     assert!(html.contains(r#"class="badge">3<"#), "unread count on the DM: {html}");
     assert!(html.contains("@ bob"));
     assert!(html.contains(r#"id="disconnect""#));
+    assert!(
+        html.contains(r#"<li class="away""#) && html.contains("away · DM"),
+        "bob is away: {html}"
+    );
+}
+
+#[test]
+fn dividers_render_across_the_conversation() {
+    let mut m = chat_model();
+    m.convs.get_mut(&Conv::Lobby).unwrap().push(Line {
+        id: None,
+        from: String::new(),
+        body: "3 messages missed: the host no longer had them".into(),
+        time: "12:36".into(),
+        own: false,
+        kind: LineKind::Divider,
+        delivery: Delivery::Delivered,
+    });
+    let html = render(m);
+    assert!(
+        html.contains(r#"<div class="divider" role="separator"><span>3 messages missed"#),
+        "{html}"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::common::Peer;
 use futures_util::SinkExt;
 use severus::crypto::{HostIdentity, Identity};
 use severus::protocol::limits::{HANDSHAKE_TIMEOUT, MAX_CONNECTIONS};
-use severus::protocol::{Packet, encode};
+use severus::protocol::{ClientPacket, HostPacket, encode};
 use severus::service::{Command, Event};
 use severus::session::{self, HostVerifier, TrustState, VerifierError};
 use severus::transport::{tls, ws};
@@ -28,7 +28,7 @@ impl HostVerifier for TrustAll {
     }
 }
 
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 8] = [
     "garbage",
     "tls-silence",
     "ws-stall",
@@ -36,7 +36,16 @@ const KINDS: [&str; 7] = [
     "junk-after-handshake",
     "register-flood",
     "never-reads",
+    "register-then-drop",
 ];
+
+fn register(name: String) -> ClientPacket {
+    ClientPacket::Register {
+        id: uuid::Uuid::new_v4(),
+        name,
+        resume: None,
+    }
+}
 
 /// Reads until the host closes; returns how long that took.
 async fn until_closed<S: tokio::io::AsyncRead + Unpin>(mut s: S, started: Instant) -> Duration {
@@ -97,7 +106,7 @@ async fn hostile(kind: &'static str, addr: std::net::SocketAddr, n: usize) -> Op
             let (mut r, mut w) = s.split();
             let _ = w.send_frame(b"\xff\xfe\xfd not a packet").await;
             let end = tokio::time::timeout(Duration::from_secs(30), async {
-                while let Ok(Some(_)) = r.recv().await {}
+                while let Ok(Some(_)) = r.recv::<HostPacket>().await {}
             })
             .await;
             end.ok()?;
@@ -110,18 +119,28 @@ async fn hostile(kind: &'static str, addr: std::net::SocketAddr, n: usize) -> Op
                 .ok()?;
             let (mut r, mut w) = s.split();
             for i in 0..200 {
-                let frame = encode(&Packet::Register {
-                    username: format!("flood{n}x{i}"),
-                });
+                let frame = encode(&register(format!("flood{n}x{i}")));
                 if w.send_frame(&frame).await.is_err() {
                     break;
                 }
             }
             // Hold the connection a little, reading what the host says, then leave.
             let _ = tokio::time::timeout(Duration::from_secs(3), async {
-                while let Ok(Some(_)) = r.recv().await {}
+                while let Ok(Some(_)) = r.recv::<HostPacket>().await {}
             })
             .await;
+            None
+        }
+        "register-then-drop" => {
+            // Takes a place, then drops the link: it becomes away, and away places are
+            // capped, so a stream of these cannot hold the host full.
+            let tcp = TcpStream::connect(addr).await.ok()?;
+            let s = session::connect(tcp, &Identity::generate().ok()?, "hostile", &TrustAll)
+                .await
+                .ok()?;
+            let (mut r, mut w) = s.split();
+            let _ = w.send(&register(format!("drop{n}"))).await;
+            let _ = tokio::time::timeout(Duration::from_secs(3), r.recv::<HostPacket>()).await;
             None
         }
         _ => {
@@ -131,11 +150,7 @@ async fn hostile(kind: &'static str, addr: std::net::SocketAddr, n: usize) -> Op
                 .await
                 .ok()?;
             let (_r, mut w) = s.split();
-            let _ = w
-                .send(&Packet::Register {
-                    username: format!("mute{n}"),
-                })
-                .await;
+            let _ = w.send(&register(format!("mute{n}"))).await;
             tokio::time::sleep(Duration::from_secs(8)).await;
             None
         }
@@ -232,6 +247,11 @@ async fn honest_members_chat_through_a_hostile_flood() {
     );
     assert!(closed.values().map(|c| c.0).sum::<usize>() >= total / 2, "{closed:?}");
     assert!(peak < 300 * 1024, "host peak RSS {peak} KiB");
+
+    // The register-then-drop connections left away places behind, capped: a newcomer
+    // still gets in.
+    let late = Peer::join_trusting(&addr.to_string(), "latecomer").await;
+    drop(late);
 
     // The host is alive and never panicked.
     assert!(h.alive(), "the host process died");

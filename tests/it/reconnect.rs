@@ -200,7 +200,7 @@ async fn a_cut_link_comes_back_and_a_lost_ack_is_not_a_duplicate() {
     proxy.mute.store(false, Ordering::SeqCst);
     proxy.open.store(true, Ordering::SeqCst);
 
-    alice.until(|e| matches!(e, Event::Reconnected)).await;
+    alice.until(|e| matches!(e, Event::Reconnected { .. })).await;
     bob.message("a3").await;
     // Everything of alice's is acknowledged, nothing failed.
     let acked = |id| move |e: &Event| matches!(e, Event::Acked { id: i } if *i == id);

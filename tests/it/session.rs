@@ -4,8 +4,8 @@
 use crate::common::{client, one_shot_host, trusting};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use severus::crypto::Identity;
-use severus::protocol::limits::{MAX_BODY_LEN, MAX_FRAME_LEN};
-use severus::protocol::{Packet, encode};
+use severus::protocol::limits::{MAX_BODY_LEN, MAX_FRAME_LEN, MAX_PACKET_LEN};
+use severus::protocol::{ClientPacket, Conv, EntryBody, HostPacket, encode};
 use severus::session::{self, HostVerifier, MemoryVerifier, SessionError};
 use severus::transport::tls;
 use std::sync::Arc;
@@ -14,13 +14,22 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use uuid::Uuid;
 
-fn msg(body: String) -> Packet {
-    Packet::Message {
+fn msg(body: String) -> ClientPacket {
+    ClientPacket::Post {
         id: Uuid::new_v4(),
-        from_id: Uuid::nil(),
-        from_username: String::new(),
+        conv: Conv::LOBBY,
         body,
-        room_id: None,
+    }
+}
+
+fn entry(body: String) -> HostPacket {
+    HostPacket::Entry {
+        conv: Conv::LOBBY,
+        seq: 1,
+        at: 0,
+        from: Some("ana".into()),
+        id: None,
+        body: EntryBody::Text { body },
     }
 }
 
@@ -35,20 +44,20 @@ async fn round_trip_both_ways_at_and_over_the_cap() {
     assert_eq!(h.peer_static(), client_id.noise_public, "host learns the client's key");
     assert_eq!(c.peer_static(), host_id.noise_public);
 
-    c.send(&Packet::Register {
-        username: "alice".into(),
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        h.recv().await.unwrap(),
-        Some(Packet::Register {
-            username: "alice".into()
-        })
-    );
-    let big = msg("b".repeat(MAX_BODY_LEN));
+    let register = ClientPacket::Register {
+        id: Uuid::new_v4(),
+        name: "alice".into(),
+        resume: None,
+    };
+    c.send(&register).await.unwrap();
+    assert_eq!(h.recv::<ClientPacket>().await.unwrap(), Some(register));
+    let big = entry("b".repeat(MAX_BODY_LEN));
     h.send(&big).await.unwrap();
-    assert_eq!(c.recv().await.unwrap(), Some(big));
+    assert_eq!(c.recv::<HostPacket>().await.unwrap(), Some(big));
+    // Larger than a frame: it travels in parts and arrives whole.
+    let huge = entry("h".repeat(300_000));
+    h.send(&huge).await.unwrap();
+    assert_eq!(c.recv::<HostPacket>().await.unwrap(), Some(huge));
 
     // A frame exactly at the cap goes through (raw frame: the codec's cap is what counts).
     let (mut cr, mut cw) = c.split();
@@ -61,19 +70,35 @@ async fn round_trip_both_ways_at_and_over_the_cap() {
     }
     assert_eq!(at_cap.len(), MAX_FRAME_LEN);
     cw.send_frame(&at_cap).await.unwrap();
-    assert!(matches!(hr.recv().await.unwrap(), Some(Packet::Message { .. })));
+    assert!(matches!(
+        hr.recv::<ClientPacket>().await.unwrap(),
+        Some(ClientPacket::Post { .. })
+    ));
+    // One byte over the frame cap, sent raw: refused before sending.
+    let mut over_frame = at_cap.clone();
+    over_frame.push(0);
+    assert!(matches!(
+        cw.send_frame(&over_frame).await,
+        Err(SessionError::Oversize { .. })
+    ));
 
-    // Over the cap: refused before sending, and the session stays usable.
-    let over = msg("x".repeat(MAX_FRAME_LEN));
+    // Over the packet cap: refused before sending, and the session stays usable.
+    let over = msg("x".repeat(MAX_PACKET_LEN));
     assert!(matches!(cw.send(&over).await, Err(SessionError::Oversize { .. })));
-    hw.send(&Packet::Pong { timestamp: 7 }).await.unwrap();
-    assert_eq!(cr.recv().await.unwrap(), Some(Packet::Pong { timestamp: 7 }));
-    cw.send(&Packet::Ping { timestamp: 8 }).await.unwrap();
-    assert_eq!(hr.recv().await.unwrap(), Some(Packet::Ping { timestamp: 8 }));
+    hw.send(&HostPacket::Pong { timestamp: 7 }).await.unwrap();
+    assert_eq!(
+        cr.recv::<HostPacket>().await.unwrap(),
+        Some(HostPacket::Pong { timestamp: 7 })
+    );
+    cw.send(&ClientPacket::Ping { timestamp: 8 }).await.unwrap();
+    assert_eq!(
+        hr.recv::<ClientPacket>().await.unwrap(),
+        Some(ClientPacket::Ping { timestamp: 8 })
+    );
 
     // Clean close is Ok(None) on the other side.
     cw.close().await;
-    assert_eq!(hr.recv().await.unwrap(), None);
+    assert_eq!(hr.recv::<ClientPacket>().await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -98,8 +123,9 @@ async fn first_contact_needs_trust_then_connects_then_is_silent() {
     v.trust(&addr2.to_string(), &identity).unwrap();
     let mut c = client(addr2, &client_id, &v).await.unwrap();
     let mut h = host.await.unwrap().unwrap();
-    c.send(&Packet::RoomList).await.unwrap();
-    assert_eq!(h.recv().await.unwrap(), Some(Packet::RoomList));
+    let list = ClientPacket::RoomList { id: Uuid::new_v4() };
+    c.send(&list).await.unwrap();
+    assert_eq!(h.recv::<ClientPacket>().await.unwrap(), Some(list));
 
     // Second contact: silent (no NeedsTrust).
     let (addr3, host) = one_shot_host(host_id.clone()).await;
@@ -281,14 +307,14 @@ async fn garbage_after_the_handshake_is_a_decode_error() {
     let (_cr, mut cw) = c.split();
     let (mut hr, _hw) = h.split();
     cw.send_frame(b"\xff\xfe this is not CBOR").await.unwrap();
-    assert!(matches!(hr.recv().await, Err(SessionError::Decode(_))));
-    // Valid CBOR that is not a Packet, and trailing bytes: also decode errors.
+    assert!(matches!(hr.recv::<ClientPacket>().await, Err(SessionError::Decode(_))));
+    // Valid CBOR that is not a packet, and trailing bytes: also decode errors.
     cw.send_frame(&[0x01]).await.unwrap();
-    assert!(matches!(hr.recv().await, Err(SessionError::Decode(_))));
-    let mut trailing = encode(&Packet::RoomList);
+    assert!(matches!(hr.recv::<ClientPacket>().await, Err(SessionError::Decode(_))));
+    let mut trailing = encode(&ClientPacket::RoomList { id: Uuid::nil() });
     trailing.push(0);
     cw.send_frame(&trailing).await.unwrap();
-    assert!(matches!(hr.recv().await, Err(SessionError::Decode(_))));
+    assert!(matches!(hr.recv::<ClientPacket>().await, Err(SessionError::Decode(_))));
 }
 
 #[tokio::test]
@@ -301,10 +327,104 @@ async fn a_peer_that_vanishes_is_a_clean_end() {
     let (mut hr, _) = h.split();
     // The client drops its socket without a close frame: the reader sees the end.
     drop(c);
-    let end = tokio::time::timeout(Duration::from_secs(5), hr.recv()).await.unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(5), hr.recv::<ClientPacket>())
+        .await
+        .unwrap();
     assert!(
         matches!(end, Ok(None) | Err(SessionError::Closed)),
         "{:?}",
         end.map(|_| ())
     );
+}
+
+/// A client of protocol 1 (no subprotocol, version 1 in its Noise payload) meets a
+/// host of protocol 2: both sides say "version mismatch" with both numbers.
+#[tokio::test]
+async fn a_version_1_client_and_a_version_2_host_both_say_version_mismatch() {
+    let host_id = Identity::generate().unwrap();
+    let (addr, host) = one_shot_host(host_id.clone()).await;
+    let v = trusting(addr, &host_id);
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let err = session::connect_as_version(tcp, &Identity::generate().unwrap(), &addr.to_string(), &v, 1)
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, SessionError::Version { ours: 1, theirs: 2 }), "{err}");
+    assert!(err.to_string().contains("version mismatch"), "{err}");
+    let host_err = host.await.unwrap().err().unwrap();
+    assert!(
+        matches!(host_err, SessionError::Version { ours: 2, theirs: 1 }),
+        "{host_err}"
+    );
+    assert!(host_err.to_string().contains("version mismatch"), "{host_err}");
+}
+
+/// A client of protocol 2 meets a host of protocol 1 (which accepts no subprotocol).
+#[tokio::test]
+async fn a_version_2_client_and_a_version_1_host_both_say_version_mismatch() {
+    let host_id = Identity::generate().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let id2 = host_id.clone();
+    let host = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        session::accept_as_version(tcp, &id2, 1).await
+    });
+    let v = trusting(addr, &host_id);
+    let err = client(addr, &Identity::generate().unwrap(), &v).await.err().unwrap();
+    assert!(matches!(err, SessionError::Version { ours: 2, theirs: 1 }), "{err}");
+    assert!(err.to_string().contains("update the older one"), "{err}");
+    let host_err = host.await.unwrap().err();
+    assert!(host_err.is_some(), "the old host never gets a session");
+}
+
+/// A WebSocket text message is not part of the protocol: the reader says so, and a
+/// host closes with code 1003 and a reason.
+#[tokio::test]
+async fn a_text_frame_is_refused_and_the_host_closes_with_1003() {
+    let (_host, addr, hid) = crate::common::start_host().await;
+    let v = trusting(addr, &hid);
+    let c = client(addr, &Identity::generate().unwrap(), &v).await.unwrap();
+    let (mut cr, mut cw) = c.split();
+    cw.send_text("hello?").await.unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(5), cr.recv::<HostPacket>())
+        .await
+        .unwrap();
+    match end {
+        Err(SessionError::ClosedWith { code, reason }) => {
+            assert_eq!(code, 1003);
+            assert!(reason.contains("text messages"), "{reason}");
+        }
+        other => panic!("expected a close with 1003, got {other:?}"),
+    }
+}
+
+/// WebSocket pings are signs of life: a reader with a short idle timeout stays up while
+/// only pings arrive, and fails once they stop.
+#[tokio::test]
+async fn websocket_pings_count_as_liveness() {
+    let host_id = Identity::generate().unwrap();
+    let (addr, host) = one_shot_host(host_id.clone()).await;
+    let v = trusting(addr, &host_id);
+    let c = client(addr, &Identity::generate().unwrap(), &v).await.unwrap();
+    let h = host.await.unwrap().unwrap();
+    let (mut hr, _hw) = h.split();
+    hr.set_idle_timeout(Duration::from_millis(400));
+    let (_cr, mut cw) = c.split();
+    let pinger = tokio::spawn(async move {
+        for _ in 0..8 {
+            cw.send_ping().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        cw
+    });
+    let started = std::time::Instant::now();
+    let end = hr.recv::<ClientPacket>().await;
+    assert!(matches!(end, Err(SessionError::Idle { .. })), "{end:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "pings kept it alive: {:?}",
+        started.elapsed()
+    );
+    drop(pinger.await.unwrap());
 }

@@ -3,13 +3,6 @@
 use super::*;
 use crate::host::StatsSnapshot;
 
-fn user(n: &str) -> UserInfo {
-    UserInfo {
-        id: Uuid::new_v4(),
-        name: n.into(),
-    }
-}
-
 fn connected() -> Model {
     let mut m = Model::default();
     m.apply(Event::Connecting {
@@ -22,7 +15,7 @@ fn connected() -> Model {
         }
     );
     m.apply(Event::Connected {
-        me: user("me_"),
+        me: "me_".into(),
         host: "127.0.0.1:3000".into(),
     });
     m
@@ -49,6 +42,7 @@ fn pending_until_echoed_then_delivered() {
         from: me,
         body: "hi".into(),
         own: true,
+        at: 0,
     });
     assert_eq!(m.lines(&Conv::Lobby).len(), 1, "the echo replaces the pending line");
     assert_eq!(m.lines(&Conv::Lobby)[0].delivery, Delivery::Delivered);
@@ -81,16 +75,17 @@ fn refusal_marks_the_line_failed_and_unknown_failures_toast() {
 #[test]
 fn unread_counts_for_other_conversations_and_open_clears() {
     let mut m = connected();
-    let bob = user("Bob");
     m.apply(Event::Dm {
         id: Uuid::new_v4(),
-        from: bob.clone(),
+        from: "Bob".into(),
         body: "psst".into(),
+        at: 0,
     });
     m.apply(Event::Dm {
         id: Uuid::new_v4(),
-        from: bob,
+        from: "Bob".into(),
         body: "again".into(),
+        at: 0,
     });
     assert_eq!(m.unread.get(&Conv::Dm("bob".into())), Some(&2));
     m.open(Conv::Dm("bob".into()));
@@ -98,8 +93,9 @@ fn unread_counts_for_other_conversations_and_open_clears() {
     // Messages in the open conversation are not unread.
     m.apply(Event::Dm {
         id: Uuid::new_v4(),
-        from: user("bob"),
+        from: "bob".into(),
         body: "3".into(),
+        at: 0,
     });
     assert_eq!(m.unread.get(&Conv::Dm("bob".into())), None);
 }
@@ -119,7 +115,7 @@ fn rooms_open_when_joined_and_close_to_the_lobby() {
         name: "bob".into(),
         room: Some("ops".into()),
     });
-    assert!(m.lines(&Conv::Room(r))[0].system);
+    assert_eq!(m.lines(&Conv::Room(r))[0].kind, LineKind::System);
     m.apply(Event::RoomLeft {
         room_id: r,
         name: "ops".into(),
@@ -192,4 +188,86 @@ fn lost_link_keeps_the_chat_and_a_user_disconnect_resets() {
     assert!(matches!(m.link, LinkState::Lost(_)));
     m.apply(Event::Disconnected { reason: None });
     assert_eq!(m.screen, Screen::Start);
+}
+
+fn lobby_message(m: &mut Model, body: &str) {
+    m.apply(Event::Message {
+        id: Uuid::new_v4(),
+        room_id: None,
+        room_name: "lobby".into(),
+        from: "bob".into(),
+        body: body.into(),
+        own: false,
+        at: 0,
+    });
+}
+
+#[test]
+fn away_members_are_marked() {
+    let mut m = connected();
+    m.apply(Event::Users {
+        users: vec![
+            UserInfo {
+                name: "bob".into(),
+                away: true,
+            },
+            UserInfo {
+                name: "me_".into(),
+                away: false,
+            },
+        ],
+    });
+    assert!(m.users.iter().any(|u| u.name == "bob" && u.away));
+}
+
+#[test]
+fn gaps_and_restarts_are_dividers_where_they_happened() {
+    let mut m = connected();
+    lobby_message(&mut m, "before");
+    m.apply(Event::Missed {
+        conv: crate::protocol::Conv::LOBBY,
+        label: "lobby".into(),
+        count: 3,
+    });
+    lobby_message(&mut m, "after");
+    let l = m.lines(&Conv::Lobby);
+    assert_eq!(l[1].kind, LineKind::Divider);
+    assert_eq!(l[1].body, "3 messages missed: the host no longer had them");
+    assert_eq!(l[2].body, "after");
+    // A DM gap lands in that DM.
+    m.apply(Event::Missed {
+        conv: crate::protocol::Conv::dm("me_", "bob"),
+        label: "bob".into(),
+        count: 1,
+    });
+    assert_eq!(m.lines(&Conv::Dm("bob".into()))[0].kind, LineKind::Divider);
+    m.apply(Event::HostRestarted { started_at: 0 });
+    let last = m.lines(&Conv::Lobby).last().unwrap();
+    assert_eq!(last.kind, LineKind::Divider);
+    assert!(last.body.starts_with("The host restarted"));
+}
+
+#[test]
+fn after_a_resume_new_messages_start_with_a_divider_once() {
+    let mut m = connected();
+    lobby_message(&mut m, "seen");
+    m.apply(Event::Reconnecting {
+        attempt: 1,
+        delay_ms: 250,
+    });
+    m.apply(Event::Reconnected { resumed: true });
+    lobby_message(&mut m, "while away 1");
+    lobby_message(&mut m, "while away 2");
+    let l = m.lines(&Conv::Lobby);
+    let bodies: Vec<&str> = l.iter().map(|l| l.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        ["seen", "reconnected", NEW_MESSAGES, "while away 1", "while away 2"]
+    );
+    assert_eq!(l[2].kind, LineKind::Divider);
+    // Without a resume (a new session), no divider.
+    let mut m = connected();
+    m.apply(Event::Reconnected { resumed: false });
+    lobby_message(&mut m, "x");
+    assert!(m.lines(&Conv::Lobby).iter().all(|l| l.kind != LineKind::Divider));
 }

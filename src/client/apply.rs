@@ -1,0 +1,305 @@
+//! Applying the host's packets to the client state: the welcome (resume or restart),
+//! log entries in order with gap markers, answers to requests, presence and rooms.
+
+use super::chat::{ChatState, JoinedRoom, Pending};
+use super::event::Event;
+use crate::protocol::{Conv, EntryBody, HostPacket, UserInfo, name_key};
+use uuid::Uuid;
+
+impl ChatState {
+    /// Applies one packet from the host; returns what to show. Packets to send in
+    /// answer wait in `take_outbox()`.
+    pub fn on_packet(&mut self, p: HostPacket) -> Vec<Event> {
+        match p {
+            HostPacket::Welcome {
+                name,
+                incarnation,
+                started_at,
+                resumed,
+                users,
+                rooms,
+                cursors,
+                ..
+            } => {
+                let mut out = vec![];
+                let restarted = self.incarnation.is_some_and(|i| i != incarnation);
+                if restarted {
+                    out.push(Event::HostRestarted { started_at });
+                    self.cursors.clear();
+                }
+                self.incarnation = Some(incarnation);
+                for c in cursors {
+                    self.cursors.insert(c.conv, c.seq);
+                }
+                self.me = Some(name);
+                self.users = users.clone();
+                self.rooms = rooms.clone();
+                self.dirty = true;
+                out.push(Event::Users { users });
+                out.push(Event::Rooms { rooms });
+                self.after_welcome(resumed, restarted);
+                out
+            }
+            HostPacket::Entry {
+                conv,
+                seq,
+                at,
+                from,
+                id,
+                body,
+            } => self.entry(conv, seq, at, from, id, body),
+            HostPacket::Missed { conv, after, count } => {
+                self.cursors.insert(conv.clone(), after + count);
+                self.dirty = true;
+                let label = self.conv_label(&conv);
+                vec![Event::Missed { conv, label, count }]
+            }
+            HostPacket::Ack { id, .. } => match self.settle(id) {
+                Some(Pending::Message { room_id, body }) => {
+                    let mut out = vec![];
+                    if self.first_sight(id) {
+                        out.push(Event::Message {
+                            id,
+                            room_id,
+                            room_name: self.room_name(room_id),
+                            from: self.me.clone().unwrap_or_default(),
+                            body,
+                            own: true,
+                            at: crate::session::now_ms(),
+                        });
+                    }
+                    out.push(Event::Acked { id });
+                    out
+                }
+                Some(Pending::Dm { name, body, .. }) => {
+                    let mut out = vec![];
+                    if self.first_sight(id) {
+                        let at = crate::session::now_ms();
+                        out.push(Event::DmSent { id, to: name, body, at });
+                    }
+                    out.push(Event::Acked { id });
+                    out
+                }
+                Some(_) => vec![Event::Acked { id }],
+                None => vec![],
+            },
+            HostPacket::Refused { id, reason } if Some(id) == self.register_id => {
+                vec![Event::RegistrationRefused { reason }]
+            }
+            HostPacket::Refused { id, reason } => {
+                let text = self.settle(id).and_then(|p| p.text());
+                vec![Event::Failed { id, reason, text }]
+            }
+            HostPacket::Error { message } => vec![Event::Error { message }],
+            HostPacket::Notice { message } => vec![Event::System { text: message }],
+            HostPacket::Presence { name, away } => {
+                let k = name_key(&name);
+                for u in self.users.iter_mut().filter(|u| name_key(&u.name) == k) {
+                    u.away = away;
+                }
+                vec![
+                    Event::Presence { name, away },
+                    Event::Users {
+                        users: self.users.clone(),
+                    },
+                ]
+            }
+            HostPacket::Rooms { rooms } => {
+                self.rooms = rooms.clone();
+                vec![Event::Rooms { rooms }]
+            }
+            HostPacket::RoomSync {
+                room,
+                name,
+                members,
+                seq,
+            } => {
+                self.cursors.insert(Conv::Room { id: room }, seq);
+                self.rejoin.retain(|(_, id)| *id != room);
+                self.dirty = true;
+                let new = !self.joined.contains_key(&room);
+                self.joined.insert(
+                    room,
+                    JoinedRoom {
+                        name: name.clone(),
+                        members: members.clone(),
+                    },
+                );
+                if new {
+                    vec![Event::RoomJoined {
+                        room_id: room,
+                        name,
+                        members,
+                    }]
+                } else {
+                    vec![Event::RoomMembers { room_id: room, members }]
+                }
+            }
+            HostPacket::RoomLeft { room, name } => {
+                self.joined.remove(&room);
+                self.cursors.remove(&Conv::Room { id: room });
+                self.dirty = true;
+                vec![Event::RoomLeft { room_id: room, name }]
+            }
+            HostPacket::Pong { timestamp } => vec![Event::Latency {
+                ms: crate::session::now_ms().saturating_sub(timestamp),
+            }],
+            // Pings are answered by the service; parts never reach this far.
+            HostPacket::Ping { .. } | HostPacket::Part { .. } => vec![],
+        }
+    }
+
+    /// Once welcomed: rooms rejoined (from where we stopped, or from the start of the
+    /// new logs after a host restart), then every unanswered request again, in order.
+    fn after_welcome(&mut self, resumed: bool, restarted: bool) {
+        let rooms = std::mem::take(&mut self.rejoin);
+        let resend: Vec<_> = self.pending().map(|(id, p)| self.packet_for(id, p)).collect();
+        if !resumed {
+            for (name, id) in rooms {
+                let since = if restarted {
+                    Some(0)
+                } else {
+                    self.cursors.get(&Conv::Room { id }).copied()
+                };
+                let p = self.track_join(name, since);
+                self.outbox.push(p);
+            }
+        }
+        self.outbox.extend(resend);
+    }
+
+    fn track_join(&mut self, room: String, since: Option<u64>) -> crate::protocol::ClientPacket {
+        let id = Uuid::new_v4();
+        let p = Pending::JoinRoom {
+            room,
+            create: true,
+            since,
+        };
+        let packet = self.packet_for(id, &p);
+        self.pending.insert(id, p);
+        self.order.push(id);
+        packet
+    }
+
+    /// One log entry: in order per conversation, duplicates dropped, a jump shown as a gap.
+    fn entry(
+        &mut self,
+        conv: Conv,
+        seq: u64,
+        at: u64,
+        from: Option<String>,
+        id: Option<Uuid>,
+        body: EntryBody,
+    ) -> Vec<Event> {
+        let mut out = vec![];
+        if let Some(&cur) = self.cursors.get(&conv) {
+            if seq <= cur {
+                return out;
+            }
+            if seq > cur + 1 {
+                let label = self.conv_label(&conv);
+                out.push(Event::Missed {
+                    conv: conv.clone(),
+                    label,
+                    count: seq - cur - 1,
+                });
+            }
+        }
+        self.cursors.insert(conv.clone(), seq);
+        self.dirty = true;
+        let me = self.me.clone().unwrap_or_default();
+        match body {
+            EntryBody::Text { body } => {
+                let from = from.unwrap_or_default();
+                let own = name_key(&from) == name_key(&me);
+                // Our own message, echoed in the log: it may come before the host's Ack.
+                let acked = own && id.and_then(|id| self.settle(id)).is_some();
+                if let Some(id) = id
+                    && !self.first_sight(id)
+                {
+                    return out;
+                }
+                let id = id.unwrap_or_default();
+                match &conv {
+                    Conv::Lobby {} | Conv::Room { .. } => {
+                        let room_id = match conv {
+                            Conv::Room { id } => Some(id),
+                            _ => None,
+                        };
+                        out.push(Event::Message {
+                            id,
+                            room_id,
+                            room_name: self.room_name(room_id),
+                            from,
+                            body,
+                            own,
+                            at,
+                        })
+                    }
+                    Conv::Dm { .. } if own => {
+                        let to = self.display(conv.partner(&me).unwrap_or_default());
+                        out.push(Event::DmSent { id, to, body, at });
+                    }
+                    Conv::Dm { .. } => out.push(Event::Dm { id, from, body, at }),
+                }
+                if acked {
+                    out.push(Event::Acked { id });
+                }
+            }
+            EntryBody::Joined { name } => out.extend(self.membership(&conv, name, true)),
+            EntryBody::Left { name } => out.extend(self.membership(&conv, name, false)),
+        }
+        out
+    }
+
+    /// Someone joined or left the lobby or a room: lists updated, a line for others.
+    fn membership(&mut self, conv: &Conv, name: String, joined: bool) -> Vec<Event> {
+        let k = name_key(&name);
+        let is_me = self.me.as_deref().is_some_and(|m| name_key(m) == k);
+        let mut out = vec![];
+        match conv {
+            Conv::Lobby {} => {
+                self.users.retain(|u| name_key(&u.name) != k);
+                if joined {
+                    self.users.push(UserInfo {
+                        name: name.clone(),
+                        away: false,
+                    });
+                    self.users.sort_by_key(|u| name_key(&u.name));
+                }
+                if !is_me {
+                    out.push(if joined {
+                        Event::Joined { name, room: None }
+                    } else {
+                        Event::Left { name, room: None }
+                    });
+                }
+                out.push(Event::Users {
+                    users: self.users.clone(),
+                });
+            }
+            Conv::Room { id } => {
+                let room_name = self.room_name(Some(*id));
+                if let Some(r) = self.joined.get_mut(id) {
+                    r.members.retain(|m| name_key(m) != k);
+                    if joined {
+                        r.members.push(name.clone());
+                        r.members.sort_by_key(|m| name_key(m));
+                    }
+                    let members = r.members.clone();
+                    if !is_me {
+                        let room = Some(room_name);
+                        out.push(if joined {
+                            Event::Joined { name, room }
+                        } else {
+                            Event::Left { name, room }
+                        });
+                    }
+                    out.push(Event::RoomMembers { room_id: *id, members });
+                }
+            }
+            Conv::Dm { .. } => {}
+        }
+        out
+    }
+}

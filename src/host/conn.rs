@@ -1,0 +1,260 @@
+//! One connection's life on the host: the handshake and registration under one
+//! deadline from accept, the read loop, and the writer task that sends queued packets
+//! and pulls its member's new log entries, for remote links and the host's own member.
+
+use super::handle::{Conn, handle};
+use super::member::{MemberLink, Out};
+use super::server::Inner;
+use super::state::encode;
+use crate::protocol::limits::{HANDSHAKE_TIMEOUT, OUTBOUND_QUEUE, PING_INTERVAL};
+use crate::protocol::{ClientPacket, Frames, HostPacket, Reassembly};
+use crate::session::{SessionError, SessionReader, SessionWriter, accept};
+use crate::transport::BoxedIo;
+use crate::transport::ws::{CLOSE_POLICY, CLOSE_PROTOCOL, CLOSE_UNSUPPORTED};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::{Notify, OwnedSemaphorePermit, mpsc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Longest a single write to a member may take before its link is dropped.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Packets written to one member before a flush, when more are waiting.
+pub const WRITE_BATCH: usize = 32;
+
+/// Where a writer task sends frames: a session, or the host user's in-process link.
+pub(crate) trait FrameSink: Send {
+    fn feed(&mut self, frames: &Frames) -> impl Future<Output = Result<(), SessionError>> + Send;
+    fn flush(&mut self) -> impl Future<Output = Result<(), SessionError>> + Send;
+    fn close_with(&mut self, code: u16, reason: &str) -> impl Future<Output = ()> + Send;
+}
+
+impl FrameSink for SessionWriter {
+    async fn feed(&mut self, frames: &Frames) -> Result<(), SessionError> {
+        self.feed_frames(frames).await
+    }
+    async fn flush(&mut self) -> Result<(), SessionError> {
+        SessionWriter::flush(self).await
+    }
+    async fn close_with(&mut self, code: u16, reason: &str) {
+        SessionWriter::close_with(self, code, reason).await
+    }
+}
+
+/// The host user's own link: frames decoded back into packets for its service.
+pub(crate) struct LocalSink {
+    pub tx: mpsc::Sender<HostPacket>,
+    pub parts: Reassembly,
+}
+
+impl FrameSink for LocalSink {
+    async fn feed(&mut self, frames: &Frames) -> Result<(), SessionError> {
+        for f in frames.iter() {
+            if let Some(p) = self.parts.push::<HostPacket>(f)? {
+                self.tx.send(p).await.map_err(|_| SessionError::Closed)?;
+            }
+        }
+        Ok(())
+    }
+    async fn flush(&mut self) -> Result<(), SessionError> {
+        Ok(())
+    }
+    async fn close_with(&mut self, _: u16, _: &str) {}
+}
+
+/// A new connection's queue, wake-up and cancel token, as a member link.
+pub(crate) fn new_link(inner: &Inner) -> (MemberLink, mpsc::Receiver<Out>) {
+    let (out, rx) = mpsc::channel(OUTBOUND_QUEUE);
+    let link = MemberLink {
+        conn: inner.next_conn.fetch_add(1, Ordering::Relaxed),
+        out,
+        notify: Arc::new(Notify::new()),
+        cancel: inner.cancel.child_token(),
+    };
+    (link, rx)
+}
+
+/// Serves one connection for its whole life; `_slot` is its connection permit.
+pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<OwnedSemaphorePermit>) {
+    // One deadline from accept covers the wait for a handshake slot, the handshake and
+    // the registration: nobody holds a connection open longer unregistered.
+    let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+    let handshake = tokio::time::timeout_at(deadline, async {
+        let _permit = inner.handshakes.clone().acquire_owned().await;
+        accept(io, &inner.identity).await
+    });
+    let session = match handshake.await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e @ SessionError::Version { .. })) => return tracing::warn!("refused a client: {e}"),
+        Ok(Err(e)) => return tracing::debug!(%e, "handshake failed"),
+        Err(_) => return tracing::debug!("handshake timed out"),
+    };
+    let key = session.peer_static();
+    let (mut reader, writer) = session.split();
+    let (link, out_rx) = new_link(&inner);
+    let cancel = link.cancel.clone();
+    tokio::spawn(write_loop(
+        writer,
+        out_rx,
+        link.notify.clone(),
+        cancel.clone(),
+        inner.clone(),
+        true,
+    ));
+    let mut conn = Conn {
+        key,
+        link,
+        member: None,
+        rate: inner.bucket(),
+    };
+    let close = |conn: &Conn, code: u16, reason: String| {
+        if let Some(f) = encode(&HostPacket::Error {
+            message: reason.clone(),
+        }) {
+            let _ = conn.link.out.try_send(Out::Frames(f));
+        }
+        let _ = conn.link.out.try_send(Out::Close { code, reason });
+    };
+    let mut counted = 0u64;
+    loop {
+        let until = conn.member.is_none().then_some(deadline);
+        let next = tokio::select! {
+            _ = cancel.cancelled() => break,
+            r = recv_until(&mut reader, until) => r,
+        };
+        match next {
+            Ok(Some(p)) => {
+                inner.stats.received((reader.received_bytes() - counted) as usize);
+                counted = reader.received_bytes();
+                handle(&mut inner.state(), &mut conn, p);
+            }
+            Ok(None) => {
+                cancel.cancel();
+                break;
+            }
+            Err(Stop::Deadline) => {
+                let why = format!(
+                    "disconnected: register within {}s of connecting",
+                    HANDSHAKE_TIMEOUT.as_secs()
+                );
+                close(&conn, CLOSE_POLICY, why);
+                break;
+            }
+            Err(Stop::Session(SessionError::Idle { .. })) => {
+                close(&conn, CLOSE_POLICY, "disconnected: idle for too long".into());
+                break;
+            }
+            Err(Stop::Session(SessionError::TextFrame)) => {
+                let _ = conn.link.out.try_send(Out::Close {
+                    code: CLOSE_UNSUPPORTED,
+                    reason: "text messages are not part of the protocol".into(),
+                });
+                break;
+            }
+            Err(Stop::Session(SessionError::Decode(e))) => {
+                close(&conn, CLOSE_PROTOCOL, format!("malformed packet: {e}"));
+                break;
+            }
+            Err(Stop::Session(e)) => {
+                tracing::debug!(%e, "session ended");
+                cancel.cancel();
+                break;
+            }
+        }
+    }
+    if let Some(k) = &conn.member {
+        inner.state().link_closed(k, conn.link.conn);
+    }
+}
+
+enum Stop {
+    Deadline,
+    Session(SessionError),
+}
+
+async fn recv_until(reader: &mut SessionReader, until: Option<Instant>) -> Result<Option<ClientPacket>, Stop> {
+    match until {
+        Some(t) => match tokio::time::timeout_at(t, reader.recv::<ClientPacket>()).await {
+            Ok(r) => r.map_err(Stop::Session),
+            Err(_) => Err(Stop::Deadline),
+        },
+        None => reader.recv::<ClientPacket>().await.map_err(Stop::Session),
+    }
+}
+
+/// Sends what is queued for one link and pulls its member's log entries, flushing once
+/// per batch; pings remote links. Ends on cancel, a close request, or a stuck write.
+pub(crate) async fn write_loop<W: FrameSink>(
+    mut w: W,
+    mut rx: mpsc::Receiver<Out>,
+    notify: Arc<Notify>,
+    cancel: CancellationToken,
+    inner: Arc<Inner>,
+    ping: bool,
+) {
+    let mut member: Option<String> = None;
+    let mut ticker = tokio::time::interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    let mut closing = None;
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break,
+            o = rx.recv() => match o {
+                Some(o) => Some(o),
+                None => break,
+            },
+            _ = notify.notified(), if member.is_some() => None,
+            _ = ticker.tick(), if ping => encode(&HostPacket::Ping { timestamp: crate::session::now_ms() }).map(Out::Frames),
+        };
+        let batch = async {
+            let mut next = first;
+            let mut fed = 0;
+            loop {
+                match next.take() {
+                    Some(Out::Frames(f)) => {
+                        inner.stats.sent(f.len());
+                        w.feed(&f).await?;
+                        fed += 1;
+                    }
+                    Some(Out::Member(k)) => member = Some(k),
+                    Some(Out::Close { code, reason }) => {
+                        closing = Some((code, reason));
+                        break;
+                    }
+                    None => {}
+                }
+                if fed >= WRITE_BATCH {
+                    break;
+                }
+                match rx.try_recv() {
+                    Ok(o) => next = Some(o),
+                    Err(_) => break,
+                }
+            }
+            if closing.is_none()
+                && let Some(k) = &member
+            {
+                let frames = inner.state().pull(k, WRITE_BATCH);
+                if frames.len() == WRITE_BATCH {
+                    notify.notify_one(); // more waiting: come back after the queue
+                }
+                for f in &frames {
+                    inner.stats.sent(f.len());
+                    w.feed(f).await?;
+                }
+            }
+            w.flush().await
+        };
+        if !matches!(tokio::time::timeout(WRITE_TIMEOUT, batch).await, Ok(Ok(()))) {
+            break;
+        }
+        if closing.is_some() {
+            break;
+        }
+    }
+    cancel.cancel();
+    let (code, reason) = closing.unwrap_or((1000, String::new()));
+    let _ = tokio::time::timeout(Duration::from_secs(1), w.close_with(code, &reason)).await;
+}

@@ -1,0 +1,268 @@
+//! The conversation logs: per conversation, gap-free sequence numbers and a bounded
+//! window of recent entries, kept as encoded frames (opaque to the log). Bounded per
+//! conversation by count and host-wide by encoded size, largest conversation first.
+
+use crate::protocol::limits::LOG_ENTRY_OVERHEAD;
+use crate::protocol::{Conv, Frames};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// One stored entry: its sequence number and the frames that carry it to a member.
+#[derive(Debug)]
+pub(crate) struct Logged {
+    pub seq: u64,
+    pub frames: Frames,
+}
+
+impl Logged {
+    fn cost(&self) -> usize {
+        self.frames.len() + LOG_ENTRY_OVERHEAD
+    }
+}
+
+struct ConvLog {
+    /// A small number standing for the conversation in the size index.
+    key: u64,
+    entries: VecDeque<Arc<Logged>>,
+    /// The sequence number the next entry gets (the first is 1).
+    next: u64,
+    bytes: usize,
+}
+
+impl ConvLog {
+    fn first(&self) -> u64 {
+        self.entries.front().map_or(self.next, |e| e.seq)
+    }
+}
+
+/// What a member gets when it reads a log after its cursor.
+#[derive(Debug, Default)]
+pub(crate) struct Read {
+    /// Entries the log no longer holds: (last seen, how many were skipped).
+    pub missed: Option<(u64, u64)>,
+    pub entries: Vec<Arc<Logged>>,
+    /// The member's cursor after this read.
+    pub cursor: u64,
+}
+
+/// Every conversation's log, under one host-wide byte cap.
+pub(crate) struct Logs {
+    convs: HashMap<Conv, ConvLog>,
+    /// (bytes, key) of every conversation: the largest is the last.
+    by_size: BTreeSet<(usize, u64)>,
+    keys: HashMap<u64, Conv>,
+    next_key: u64,
+    total: usize,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+impl Logs {
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
+        Logs {
+            convs: HashMap::new(),
+            by_size: BTreeSet::new(),
+            keys: HashMap::new(),
+            next_key: 0,
+            total: 0,
+            max_entries: max_entries.max(1),
+            max_bytes,
+        }
+    }
+
+    /// Appends an entry; `frames_for` encodes it given its sequence number.
+    pub fn append(&mut self, conv: &Conv, frames_for: impl FnOnce(u64) -> Frames) -> u64 {
+        if !self.convs.contains_key(conv) {
+            let key = self.next_key;
+            self.next_key += 1;
+            self.keys.insert(key, conv.clone());
+            self.by_size.insert((0, key));
+            let log = ConvLog {
+                key,
+                entries: VecDeque::new(),
+                next: 1,
+                bytes: 0,
+            };
+            self.convs.insert(conv.clone(), log);
+        }
+        let Some(log) = self.convs.get_mut(conv) else { return 0 };
+        let seq = log.next;
+        log.next += 1;
+        let entry = Arc::new(Logged {
+            seq,
+            frames: frames_for(seq),
+        });
+        let (key, before) = (log.key, log.bytes);
+        log.bytes += entry.cost();
+        self.total += entry.cost();
+        log.entries.push_back(entry);
+        while log.entries.len() > self.max_entries {
+            if let Some(old) = log.entries.pop_front() {
+                log.bytes -= old.cost();
+                self.total -= old.cost();
+            }
+        }
+        let after = log.bytes;
+        self.resize(key, before, after);
+        self.enforce_total();
+        seq
+    }
+
+    fn resize(&mut self, key: u64, before: usize, after: usize) {
+        self.by_size.remove(&(before, key));
+        self.by_size.insert((after, key));
+    }
+
+    /// Drops the oldest entries of the largest conversation until under the byte cap.
+    fn enforce_total(&mut self) {
+        while self.total > self.max_bytes {
+            let Some(&(bytes, key)) = self.by_size.last() else {
+                return;
+            };
+            let Some(log) = self.keys.get(&key).and_then(|c| self.convs.get_mut(c)) else {
+                return;
+            };
+            let Some(old) = log.entries.pop_front() else { return };
+            log.bytes -= old.cost();
+            self.total -= old.cost();
+            let after = log.bytes;
+            self.resize(key, bytes, after);
+        }
+    }
+
+    /// The last sequence number given out in `conv` (0 if none).
+    pub fn head(&self, conv: &Conv) -> u64 {
+        self.convs.get(conv).map_or(0, |l| l.next - 1)
+    }
+
+    /// Up to `max` entries after `cursor`, with what was skipped if the log lost some.
+    pub fn read(&self, conv: &Conv, cursor: u64, max: usize) -> Read {
+        let Some(log) = self.convs.get(conv) else {
+            return Read {
+                cursor,
+                ..Read::default()
+            };
+        };
+        let head = log.next - 1;
+        if cursor >= head {
+            return Read {
+                cursor,
+                ..Read::default()
+            };
+        }
+        let first = log.first();
+        let (missed, start) = if cursor + 1 < first {
+            (Some((cursor, first - cursor - 1)), first)
+        } else {
+            (None, cursor + 1)
+        };
+        let skip = (start - first) as usize;
+        let entries: Vec<Arc<Logged>> = log.entries.iter().skip(skip).take(max).cloned().collect();
+        let cursor = entries.last().map_or(start - 1, |e| e.seq);
+        Read {
+            missed,
+            entries,
+            cursor,
+        }
+    }
+
+    /// Forgets a conversation (a removed room, a DM whose member left).
+    pub fn drop_conv(&mut self, conv: &Conv) {
+        if let Some(log) = self.convs.remove(conv) {
+            self.by_size.remove(&(log.bytes, log.key));
+            self.keys.remove(&log.key);
+            self.total -= log.bytes;
+        }
+    }
+
+    /// Encoded bytes held in every log together (entry bookkeeping included).
+    pub fn total_bytes(&self) -> usize {
+        self.total
+    }
+
+    /// Entries held for `conv`.
+    #[cfg(test)]
+    pub fn len(&self, conv: &Conv) -> usize {
+        self.convs.get(conv).map_or(0, |l| l.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use uuid::Uuid;
+
+    fn frames(n: usize) -> Frames {
+        Frames::One(Bytes::from(vec![0u8; n]))
+    }
+
+    fn room(n: u128) -> Conv {
+        Conv::Room { id: Uuid::from_u128(n) }
+    }
+
+    #[test]
+    fn sequence_numbers_are_gap_free_per_conversation() {
+        let mut l = Logs::new(10, 1 << 20);
+        assert_eq!(l.append(&Conv::LOBBY, |_| frames(1)), 1);
+        assert_eq!(l.append(&Conv::LOBBY, |_| frames(1)), 2);
+        assert_eq!(l.append(&room(1), |_| frames(1)), 1);
+        assert_eq!(l.head(&Conv::LOBBY), 2);
+        assert_eq!(l.head(&room(2)), 0);
+        let r = l.read(&Conv::LOBBY, 0, 100);
+        assert_eq!((r.missed, r.cursor), (None, 2));
+        assert_eq!(r.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+        assert!(l.read(&Conv::LOBBY, 2, 100).entries.is_empty());
+        let r = l.read(&Conv::LOBBY, 0, 1);
+        assert_eq!((r.entries.len(), r.cursor), (1, 1));
+    }
+
+    #[test]
+    fn the_entry_cap_drops_the_oldest_and_readers_see_the_gap() {
+        let mut l = Logs::new(3, 1 << 20);
+        for _ in 0..5 {
+            l.append(&Conv::LOBBY, |_| frames(1));
+        }
+        assert_eq!(l.len(&Conv::LOBBY), 3);
+        let r = l.read(&Conv::LOBBY, 0, 100);
+        assert_eq!(r.missed, Some((0, 2)));
+        assert_eq!(r.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(r.cursor, 5);
+        let r = l.read(&Conv::LOBBY, 3, 100);
+        assert_eq!((r.missed, r.entries.len()), (None, 2));
+    }
+
+    #[test]
+    fn the_byte_cap_takes_from_the_largest_conversation_first() {
+        let cost = 100 + LOG_ENTRY_OVERHEAD;
+        let mut l = Logs::new(1000, cost * 10);
+        let dm = Conv::dm("a", "b");
+        for _ in 0..2 {
+            l.append(&dm, |_| frames(100));
+        }
+        // A flood in one room: the DM keeps its two entries.
+        for _ in 0..50 {
+            l.append(&room(1), |_| frames(100));
+            assert!(l.total_bytes() <= cost * 10);
+        }
+        assert_eq!(l.len(&dm), 2);
+        assert_eq!(l.len(&room(1)), 8);
+        assert_eq!(l.head(&room(1)), 50);
+        // A reader far behind in the room is told how much it missed.
+        let r = l.read(&room(1), 0, 100);
+        assert_eq!(r.missed, Some((0, 42)));
+        l.drop_conv(&room(1));
+        assert_eq!(l.total_bytes(), 2 * cost);
+        assert_eq!(l.head(&room(1)), 0);
+    }
+
+    #[test]
+    fn a_reader_whose_whole_gap_was_dropped_moves_to_the_head() {
+        // A cap below one entry's size: the entry is dropped as soon as it is stored.
+        let mut l = Logs::new(1000, 5);
+        l.append(&room(1), |_| frames(10));
+        assert_eq!((l.len(&room(1)), l.total_bytes()), (0, 0));
+        let r = l.read(&room(1), 0, 10);
+        assert_eq!((r.missed, r.entries.len(), r.cursor), (Some((0, 1)), 0, 1));
+    }
+}

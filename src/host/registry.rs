@@ -1,0 +1,253 @@
+//! A member's life on the host: registering (new, or resuming a session), going away
+//! when its link drops, coming back, and leaving (clean quit, grace expiry).
+
+use super::member::{Away, Member, MemberLink, Out};
+use super::state::{State, close_link};
+use crate::protocol::limits::{AWAY_NOTICE_DELAY, MAX_BODY_LEN, MAX_PACKET_LEN};
+use crate::protocol::{Conv, Cursor, EntryBody, HostPacket, Limits, Resume, name_key, validate_username};
+use crate::transport::ws::CLOSE_POLICY;
+use tokio::time::Instant;
+use uuid::Uuid;
+
+impl State {
+    /// Registers `name` for a new link with Noise key `key`, or gives an earlier session
+    /// of the same name and key this link. Returns the member key, or why not.
+    pub fn register(
+        &mut self,
+        link: MemberLink,
+        key: [u8; 32],
+        id: Uuid,
+        name: &str,
+        resume: Option<Resume>,
+    ) -> Result<String, String> {
+        validate_username(name).map_err(|e| format!("invalid name: {e}"))?;
+        let k = name_key(name);
+        let same_incarnation = resume.as_ref().is_some_and(|r| r.incarnation == self.incarnation);
+        let resumed = match self.members.get_mut(&k) {
+            Some(m) if m.key != key => return Err(format!("the name '{name}' is taken")),
+            Some(m) => {
+                if let Some(old) = m.link.replace(link) {
+                    close_link(
+                        &old,
+                        CLOSE_POLICY,
+                        "replaced by a new connection with the same name and key",
+                    );
+                }
+                let announced = m.away.take().is_some_and(|a| a.announced);
+                if let Some(r) = resume.filter(|_| same_incarnation) {
+                    for c in r.cursors {
+                        if let Some(cur) = m.cursors.get_mut(&c.conv) {
+                            *cur = c.seq.min(self.logs.head(&c.conv));
+                        }
+                    }
+                }
+                if announced {
+                    let name = m.name.clone();
+                    self.broadcast(&HostPacket::Presence { name, away: false });
+                }
+                true
+            }
+            None => {
+                if self.members.len() >= self.opts.max_members {
+                    return Err(format!("the host is full ({} members)", self.opts.max_members));
+                }
+                let head = self.logs.head(&Conv::LOBBY);
+                let lobby = match &resume {
+                    // Its grace ran out, but the lobby log may still hold what it missed.
+                    Some(r) if same_incarnation => lobby_cursor(r).unwrap_or(head).min(head),
+                    // Back after a host restart: everything in the new lobby log.
+                    Some(_) => 0,
+                    None => head,
+                };
+                let mut m = Member::new(name, key, link, resume.is_some() && !same_incarnation);
+                m.cursors.insert(Conv::LOBBY, lobby);
+                self.members.insert(k.clone(), m);
+                self.append(&Conv::LOBBY, None, None, EntryBody::Joined { name: name.to_string() });
+                false
+            }
+        };
+        self.welcome(&k, id, resumed);
+        Ok(k)
+    }
+
+    /// Sends `Welcome` (and each room's sync) to a member's new link, then wakes it.
+    fn welcome(&mut self, k: &str, id: Uuid, resumed: bool) {
+        let Some(m) = self.members.get(k) else { return };
+        let cursors: Vec<Cursor> = m
+            .cursors
+            .iter()
+            .map(|(conv, seq)| Cursor {
+                conv: conv.clone(),
+                seq: *seq,
+            })
+            .collect();
+        let welcome = HostPacket::Welcome {
+            id,
+            name: m.name.clone(),
+            incarnation: self.incarnation,
+            started_at: self.started_at,
+            resumed,
+            users: self.users(),
+            rooms: self.rooms.list(),
+            cursors,
+            limits: Limits {
+                max_body: MAX_BODY_LEN as u32,
+                max_packet: MAX_PACKET_LEN as u32,
+                rate_per_sec: self.opts.rate_per_sec,
+                rate_burst: self.opts.rate_burst,
+                grace_secs: self.opts.grace.as_secs().min(u64::from(u32::MAX)) as u32,
+            },
+        };
+        if let Some(l) = &m.link {
+            let _ = l.out.try_send(Out::Member(k.to_string()));
+        }
+        self.send(k, &welcome);
+        for room in self.rooms.rooms_of(k) {
+            self.sync_room_to(k, room);
+        }
+        if let Some(m) = self.members.get(k) {
+            m.wake();
+        }
+    }
+
+    /// Tells member `k` it is in `room`, who else is, and where its delivery starts.
+    pub fn sync_room_to(&mut self, k: &str, room: Uuid) {
+        let Some(name) = self.rooms.name(room) else { return };
+        let members = self.rooms.members(room).iter().map(|m| self.display(m)).collect();
+        let seq = self
+            .members
+            .get(k)
+            .and_then(|m| m.cursors.get(&Conv::Room { id: room }).copied())
+            .unwrap_or(0);
+        self.send(
+            k,
+            &HostPacket::RoomSync {
+                room,
+                name,
+                members,
+                seq,
+            },
+        );
+    }
+
+    /// A connection ended. If it was the member's current link, the member is away:
+    /// it keeps its name, rooms and place for the grace period.
+    pub fn link_closed(&mut self, k: &str, conn: u64) {
+        let Some(m) = self.members.get_mut(k) else { return };
+        if m.link.as_ref().map(|l| l.conn) != Some(conn) {
+            return;
+        }
+        m.link = None;
+        m.away = Some(Away {
+            since: Instant::now(),
+            announced: false,
+        });
+        // Away places are capped: past the cap, the longest-away member is let go.
+        let mut away: Vec<(Instant, String)> = self
+            .members
+            .iter()
+            .filter_map(|(k, m)| m.away.map(|a| (a.since, k.clone())))
+            .collect();
+        if away.len() > self.opts.max_away() {
+            away.sort();
+            if let Some((_, oldest)) = away.first() {
+                let oldest = oldest.clone();
+                self.remove(&oldest);
+            }
+        }
+        self.timers.notify_one();
+    }
+
+    /// A clean quit: acknowledged, the link closed normally, the member gone at once.
+    pub fn bye(&mut self, k: &str, id: Uuid) {
+        self.send(k, &HostPacket::Ack { id, seq: None });
+        if let Some(link) = self.members.get_mut(k).and_then(|m| m.link.take()) {
+            let _ = link.out.try_send(Out::Close {
+                code: 1000,
+                reason: "goodbye".into(),
+            });
+        }
+        self.remove(k);
+    }
+
+    /// The member leaves for good: out of every room and the lobby (others see it
+    /// leave), its DM logs dropped, its name free for anyone.
+    pub fn remove(&mut self, k: &str) {
+        let Some(m) = self.members.remove(k) else { return };
+        if let Some(link) = &m.link {
+            close_link(link, CLOSE_POLICY, "disconnected: you left the host");
+        }
+        for room in self.rooms.rooms_of(k) {
+            self.leave_room_of(k, &m.name, room);
+        }
+        for conv in m.cursors.keys().filter(|c| matches!(c, Conv::Dm { .. })) {
+            self.logs.drop_conv(conv);
+            for other in self.conv_members(conv) {
+                if let Some(o) = self.members.get_mut(&other) {
+                    o.cursors.remove(conv);
+                }
+            }
+        }
+        self.append(&Conv::LOBBY, None, None, EntryBody::Left { name: m.name.clone() });
+    }
+
+    /// Takes member `k` (display name `name`) out of a room: the others see it leave;
+    /// an empty room goes away with its log. False if it was not in the room.
+    pub fn leave_room_of(&mut self, k: &str, name: &str, room: Uuid) -> bool {
+        let Some(room_name) = self.rooms.leave(room, k) else {
+            return false;
+        };
+        let conv = Conv::Room { id: room };
+        if let Some(m) = self.members.get_mut(k) {
+            m.cursors.remove(&conv);
+        }
+        if self.rooms.exists(room) {
+            self.append(&conv, None, None, EntryBody::Left { name: name.to_string() });
+        } else {
+            self.logs.drop_conv(&conv);
+        }
+        self.send(k, &HostPacket::RoomLeft { room, name: room_name });
+        let list = self.rooms.list_packet();
+        self.broadcast(&list);
+        true
+    }
+
+    /// Announces members away past the notice delay and lets go of those past the grace
+    /// period. Returns when to look again.
+    pub fn tick(&mut self, now: Instant) -> Option<Instant> {
+        let grace = self.opts.grace;
+        let mut next: Option<Instant> = None;
+        let (mut announce, mut expire) = (vec![], vec![]);
+        for (k, m) in &self.members {
+            let Some(a) = m.away else { continue };
+            if now >= a.since + grace {
+                expire.push(k.clone());
+                continue;
+            }
+            let mut at = a.since + grace;
+            if !a.announced {
+                if now >= a.since + AWAY_NOTICE_DELAY {
+                    announce.push(k.clone());
+                } else {
+                    at = at.min(a.since + AWAY_NOTICE_DELAY);
+                }
+            }
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+        for k in announce {
+            if let Some(a) = self.members.get_mut(&k).and_then(|m| m.away.as_mut()) {
+                a.announced = true;
+            }
+            let name = self.display(&k);
+            self.broadcast(&HostPacket::Presence { name, away: true });
+        }
+        for k in expire {
+            self.remove(&k);
+        }
+        next
+    }
+}
+
+fn lobby_cursor(r: &Resume) -> Option<u64> {
+    r.cursors.iter().find(|c| c.conv == Conv::LOBBY).map(|c| c.seq)
+}

@@ -1,0 +1,84 @@
+//! `ClientPacket`: what a client sends to its host. Nothing in it says who the client
+//! is (the host knows from the link); every request carries an `id` the host answers.
+
+use super::types::{Conv, Resume};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One packet from a client. Each request (every variant but `Ping`, `Pong` and `Part`)
+/// carries a client-chosen `id`; the host answers it with `Ack { id }`,
+/// `Refused { id, reason }`, or for `Register`, `Welcome { id }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientPacket {
+    /// First request after the handshake: take `name` (bound to this link's Noise key).
+    /// `resume` continues a session after a drop or an app restart.
+    Register {
+        id: Uuid,
+        name: String,
+        resume: Option<Resume>,
+    },
+    /// A message to a conversation the sender belongs to.
+    Post {
+        id: Uuid,
+        conv: Conv,
+        body: String,
+    },
+    /// Create a room (the creator joins it).
+    RoomCreate {
+        id: Uuid,
+        name: String,
+    },
+    /// Join a room by id or name; with `create`, a missing room of that name is made.
+    /// `since`: rejoining after a drop or a host restart, the last sequence number seen
+    /// in it (0 after a restart); None for a newcomer, who gets live traffic only.
+    RoomJoin {
+        id: Uuid,
+        room: String,
+        create: bool,
+        since: Option<u64>,
+    },
+    /// Leave a room.
+    RoomLeave {
+        id: Uuid,
+        room: Uuid,
+    },
+    /// Ask for the room list (answered with `Rooms`, then `Ack`).
+    RoomList {
+        id: Uuid,
+    },
+    /// A clean quit: leave at once (no grace period), then the host closes the link.
+    Bye {
+        id: Uuid,
+    },
+    /// Liveness and latency: the answer echoes the timestamp (ms since the epoch).
+    Ping {
+        timestamp: u64,
+    },
+    Pong {
+        timestamp: u64,
+    },
+    /// One piece of a packet too large for one frame (see `protocol::parts`).
+    Part {
+        index: u32,
+        total: u32,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+}
+
+impl ClientPacket {
+    /// The request id this packet carries, if it is a request.
+    pub fn request_id(&self) -> Option<Uuid> {
+        match self {
+            ClientPacket::Register { id, .. }
+            | ClientPacket::Post { id, .. }
+            | ClientPacket::RoomCreate { id, .. }
+            | ClientPacket::RoomJoin { id, .. }
+            | ClientPacket::RoomLeave { id, .. }
+            | ClientPacket::RoomList { id }
+            | ClientPacket::Bye { id } => Some(*id),
+            ClientPacket::Ping { .. } | ClientPacket::Pong { .. } | ClientPacket::Part { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `HostPacket`: what a host sends to a member: answers to requests, the ordered
+//! conversation log (entries, gap markers), presence, rooms, and keepalive.
+
+use super::types::{Conv, Cursor, EntryBody, Limits, RoomInfo, UserInfo};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One packet from the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum HostPacket {
+    /// Answers `Register { id }`: you are `name` on this host incarnation. `resumed`
+    /// says the host continued your earlier session (rooms kept, log replayed).
+    Welcome {
+        id: Uuid,
+        name: String,
+        incarnation: Uuid,
+        /// When this incarnation started, ms since the epoch.
+        started_at: u64,
+        resumed: bool,
+        users: Vec<UserInfo>,
+        rooms: Vec<RoomInfo>,
+        /// Where delivery starts in each conversation you are in: the last sequence
+        /// number the host counts as seen. Entries after it follow.
+        cursors: Vec<Cursor>,
+        limits: Limits,
+    },
+    /// The request `id` was carried out. For a `Post`: stored in the conversation
+    /// log as `seq`, so every member of the conversation will get it or a gap marker.
+    Ack {
+        id: Uuid,
+        seq: Option<u64>,
+    },
+    /// The request `id` was refused, with a reason for people.
+    Refused {
+        id: Uuid,
+        reason: String,
+    },
+    /// One entry of a conversation's log, in order: `seq` counts from 1 per
+    /// conversation and host incarnation, without gaps. `from` and `id` name the
+    /// member who posted it and its request id (None for the host's own entries).
+    Entry {
+        conv: Conv,
+        seq: u64,
+        /// When the host stored it, ms since the epoch.
+        at: u64,
+        from: Option<String>,
+        id: Option<Uuid>,
+        body: EntryBody,
+    },
+    /// The log no longer holds `count` entries after `after` in `conv`: they are
+    /// skipped, and the next entry has `seq = after + count + 1`.
+    Missed {
+        conv: Conv,
+        after: u64,
+        count: u64,
+    },
+    /// A member's link dropped (`away`) or it came back.
+    Presence {
+        name: String,
+        away: bool,
+    },
+    /// All rooms with their member counts (sent when they change).
+    Rooms {
+        rooms: Vec<RoomInfo>,
+    },
+    /// You are in this room; these are its members (on join and on resume), and `seq`
+    /// is where delivery of its log starts for you (entries after it follow).
+    RoomSync {
+        room: Uuid,
+        name: String,
+        members: Vec<String>,
+        seq: u64,
+    },
+    /// You are no longer in this room.
+    RoomLeft {
+        room: Uuid,
+        name: String,
+    },
+    /// An informational line for the chat stream.
+    Notice {
+        message: String,
+    },
+    /// Something went wrong that is not tied to one request; the host closes the link
+    /// after it when it says "disconnected".
+    Error {
+        message: String,
+    },
+    Ping {
+        timestamp: u64,
+    },
+    Pong {
+        timestamp: u64,
+    },
+    /// One piece of a packet too large for one frame (see `protocol::parts`).
+    Part {
+        index: u32,
+        total: u32,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+}

@@ -1,0 +1,232 @@
+//! Packets larger than one frame travel as consecutive `Part` packets: the encoded
+//! packet cut into pieces of `PART_PAYLOAD` bytes. Encoding to frames, and reassembly.
+
+use super::codec::{DecodeError, decode, decode_capped, encode};
+use super::limits::{MAX_FRAME_LEN, MAX_PACKET_LEN, MAX_PARTS, PART_PAYLOAD};
+use super::{ClientPacket, HostPacket};
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// A packet kind that can travel in parts (both directions have a `Part` variant).
+pub trait Wire: Serialize + DeserializeOwned {
+    fn part(index: u32, total: u32, bytes: Vec<u8>) -> Self;
+    /// The part's fields, or the packet itself if it is not a part.
+    fn into_part(self) -> Result<(u32, u32, Vec<u8>), Self>;
+}
+
+impl Wire for ClientPacket {
+    fn part(index: u32, total: u32, bytes: Vec<u8>) -> Self {
+        ClientPacket::Part { index, total, bytes }
+    }
+    fn into_part(self) -> Result<(u32, u32, Vec<u8>), Self> {
+        match self {
+            ClientPacket::Part { index, total, bytes } => Ok((index, total, bytes)),
+            other => Err(other),
+        }
+    }
+}
+
+impl Wire for HostPacket {
+    fn part(index: u32, total: u32, bytes: Vec<u8>) -> Self {
+        HostPacket::Part { index, total, bytes }
+    }
+    fn into_part(self) -> Result<(u32, u32, Vec<u8>), Self> {
+        match self {
+            HostPacket::Part { index, total, bytes } => Ok((index, total, bytes)),
+            other => Err(other),
+        }
+    }
+}
+
+/// One encoded packet as the frames that carry it (one, or its parts), cheap to clone:
+/// a host encodes a packet once and hands the same frames to every recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frames {
+    One(Bytes),
+    Many(Arc<[Bytes]>),
+}
+
+impl Frames {
+    pub fn iter(&self) -> impl Iterator<Item = &Bytes> {
+        let (one, many): (Option<&Bytes>, &[Bytes]) = match self {
+            Frames::One(b) => (Some(b), &[]),
+            Frames::Many(v) => (None, v),
+        };
+        one.into_iter().chain(many.iter())
+    }
+
+    /// Total encoded size in bytes.
+    pub fn len(&self) -> usize {
+        self.iter().map(Bytes::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Why a packet could not be encoded for sending.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("packet of {len} bytes is over the {max}-byte limit")]
+pub struct TooLarge {
+    pub len: usize,
+    pub max: usize,
+}
+
+/// Encodes a packet into the frames that carry it: one frame, or parts.
+pub fn to_frames<T: Wire>(packet: &T) -> Result<Frames, TooLarge> {
+    let encoded = encode(packet);
+    if encoded.len() <= MAX_FRAME_LEN {
+        return Ok(Frames::One(Bytes::from(encoded)));
+    }
+    if encoded.len() > MAX_PACKET_LEN {
+        return Err(TooLarge {
+            len: encoded.len(),
+            max: MAX_PACKET_LEN,
+        });
+    }
+    let total = encoded.len().div_ceil(PART_PAYLOAD) as u32;
+    let frames: Vec<Bytes> = encoded
+        .chunks(PART_PAYLOAD)
+        .enumerate()
+        .map(|(i, c)| Bytes::from(encode(&T::part(i as u32, total, c.to_vec()))))
+        .collect();
+    Ok(Frames::Many(frames.into()))
+}
+
+/// Reassembles parts on the receiving side: parts of one packet arrive consecutively,
+/// in order, with nothing between them.
+#[derive(Debug, Default)]
+pub struct Reassembly {
+    buf: Vec<u8>,
+    next: u32,
+    total: u32,
+}
+
+impl Reassembly {
+    /// Feeds one frame; returns a whole packet when one is complete.
+    pub fn push<T: Wire>(&mut self, frame: &[u8]) -> Result<Option<T>, DecodeError> {
+        let (index, total, bytes) = match decode::<T>(frame)?.into_part() {
+            Ok(part) => part,
+            Err(_) if self.total != 0 => return Err(DecodeError::BadPart("a packet between the parts of another")),
+            Err(packet) => return Ok(Some(packet)),
+        };
+        if !(2..=MAX_PARTS as u32).contains(&total) {
+            return Err(DecodeError::BadPart("part count out of range"));
+        }
+        if index != self.next || (self.total != 0 && total != self.total) {
+            return Err(DecodeError::BadPart("parts out of order"));
+        }
+        if bytes.is_empty() || bytes.len() > PART_PAYLOAD {
+            return Err(DecodeError::BadPart("part size out of range"));
+        }
+        if self.buf.len() + bytes.len() > MAX_PACKET_LEN {
+            return Err(DecodeError::TooLarge {
+                len: self.buf.len() + bytes.len(),
+                max: MAX_PACKET_LEN,
+            });
+        }
+        self.buf.extend_from_slice(&bytes);
+        self.total = total;
+        self.next += 1;
+        if self.next < total {
+            return Ok(None);
+        }
+        let whole = std::mem::take(&mut self.buf);
+        *self = Reassembly::default();
+        match decode_capped::<T>(&whole, MAX_PACKET_LEN)?.into_part() {
+            Ok(_) => Err(DecodeError::BadPart("a part inside a part")),
+            Err(packet) => Ok(Some(packet)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Conv, EntryBody};
+
+    fn entry(len: usize) -> HostPacket {
+        HostPacket::Entry {
+            conv: Conv::LOBBY,
+            seq: 1,
+            at: 0,
+            from: Some("ana".into()),
+            id: None,
+            body: EntryBody::Text { body: "z".repeat(len) },
+        }
+    }
+
+    fn receive(frames: &Frames) -> Result<Option<HostPacket>, DecodeError> {
+        let mut r = Reassembly::default();
+        let mut out = None;
+        for f in frames.iter() {
+            out = r.push::<HostPacket>(f)?;
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn small_packets_are_one_frame_and_large_ones_parts() {
+        let small = entry(10);
+        let f = to_frames(&small).unwrap();
+        assert!(matches!(f, Frames::One(_)));
+        assert_eq!(receive(&f), Ok(Some(small)));
+        let big = entry(200_000);
+        let f = to_frames(&big).unwrap();
+        assert!(matches!(&f, Frames::Many(v) if v.len() == 4));
+        assert!(f.iter().all(|b| b.len() <= MAX_FRAME_LEN));
+        assert_eq!(receive(&f), Ok(Some(big)));
+    }
+
+    #[test]
+    fn the_packet_limit_holds_both_ways() {
+        let over = entry(MAX_PACKET_LEN);
+        assert!(matches!(to_frames(&over), Err(TooLarge { .. })));
+        // A sender that cuts an oversized packet anyway is stopped at the limit.
+        let encoded = encode(&over);
+        let total = encoded.len().div_ceil(PART_PAYLOAD) as u32;
+        let mut r = Reassembly::default();
+        let mut result = Ok(None);
+        for (i, c) in encoded.chunks(PART_PAYLOAD).enumerate() {
+            result = r.push::<HostPacket>(&encode(&HostPacket::part(
+                i as u32,
+                total.min(MAX_PARTS as u32),
+                c.to_vec(),
+            )));
+            if result.is_err() {
+                break;
+            }
+        }
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn bad_part_sequences_are_refused() {
+        let part = |i, t, n: usize| encode(&HostPacket::part(i, t, vec![0xa0; n]));
+        let ping = encode(&HostPacket::Ping { timestamp: 1 });
+        let cases: Vec<Vec<Vec<u8>>> = vec![
+            vec![part(1, 2, 10)],                 // starts in the middle
+            vec![part(0, 1, 10)],                 // a single part
+            vec![part(0, 3, 10), part(2, 3, 10)], // skips one
+            vec![part(0, 3, 10), part(1, 4, 10)], // total changes
+            vec![part(0, 3, 10), ping.clone()],   // interleaved
+            vec![part(0, 2, 0)],                  // empty
+            vec![part(0, 2, PART_PAYLOAD + 1)],   // too big
+            vec![part(0, (MAX_PARTS + 1) as u32, 10)],
+        ];
+        for (i, frames) in cases.into_iter().enumerate() {
+            let mut r = Reassembly::default();
+            let results: Vec<_> = frames.iter().map(|f| r.push::<HostPacket>(f)).collect();
+            assert!(results.iter().any(Result::is_err), "case {i}: {results:?}");
+        }
+        // Parts whose whole is a part again, or garbage.
+        let inner = encode(&HostPacket::part(0, 2, vec![1]));
+        let mut r = Reassembly::default();
+        assert_eq!(r.push::<HostPacket>(&part(0, 2, 1)).ok(), Some(None));
+        let last = encode(&HostPacket::part(1, 2, inner));
+        assert!(r.push::<HostPacket>(&last).is_err());
+    }
+}

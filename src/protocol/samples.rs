@@ -1,0 +1,160 @@
+//! One packet of every kind with fixed values: the test vectors, the fuzz seeds and
+//! the benchmarks all start from these.
+
+use super::{ClientPacket, Conv, Cursor, EntryBody, HostPacket, Limits, Resume, RoomInfo, UserInfo};
+use uuid::Uuid;
+
+fn id(n: u8) -> Uuid {
+    Uuid::from_bytes([n; 16])
+}
+
+fn room() -> Uuid {
+    Uuid::from_u128(0x5e7e_2a5e_0000_4000_8000_0000_0000_0001)
+}
+
+/// One packet of every client kind, with fixed values.
+pub fn client_samples() -> Vec<ClientPacket> {
+    vec![
+        ClientPacket::Register {
+            id: id(1),
+            name: "ana".into(),
+            resume: Some(Resume {
+                incarnation: id(9),
+                cursors: vec![
+                    Cursor {
+                        conv: Conv::LOBBY,
+                        seq: 41,
+                    },
+                    Cursor {
+                        conv: Conv::dm("ana", "bo"),
+                        seq: 3,
+                    },
+                ],
+            }),
+        },
+        ClientPacket::Post {
+            id: id(2),
+            conv: Conv::Room { id: room() },
+            body: "hi".into(),
+        },
+        ClientPacket::RoomCreate {
+            id: id(3),
+            name: "ops".into(),
+        },
+        ClientPacket::RoomJoin {
+            id: id(4),
+            room: "ops".into(),
+            create: true,
+            since: Some(0),
+        },
+        ClientPacket::RoomLeave {
+            id: id(5),
+            room: room(),
+        },
+        ClientPacket::RoomList { id: id(6) },
+        ClientPacket::Bye { id: id(7) },
+        ClientPacket::Ping {
+            timestamp: 1_700_000_000_000,
+        },
+        ClientPacket::Pong {
+            timestamp: 1_700_000_000_000,
+        },
+        ClientPacket::Part {
+            index: 0,
+            total: 2,
+            bytes: vec![0xa1, 0x64],
+        },
+    ]
+}
+
+/// One packet of every host kind, with fixed values.
+pub fn host_samples() -> Vec<HostPacket> {
+    vec![
+        HostPacket::Welcome {
+            id: id(1),
+            name: "ana".into(),
+            incarnation: id(9),
+            started_at: 1_700_000_000_000,
+            resumed: false,
+            users: vec![UserInfo {
+                name: "bo".into(),
+                away: true,
+            }],
+            rooms: vec![RoomInfo {
+                id: room(),
+                name: "ops".into(),
+                members: 1,
+            }],
+            cursors: vec![Cursor {
+                conv: Conv::LOBBY,
+                seq: 41,
+            }],
+            limits: Limits {
+                max_body: 16_384,
+                max_packet: 1_048_576,
+                rate_per_sec: 20,
+                rate_burst: 50,
+                grace_secs: 600,
+            },
+        },
+        HostPacket::Ack {
+            id: id(2),
+            seq: Some(42),
+        },
+        HostPacket::Refused {
+            id: id(3),
+            reason: "no room 'x'".into(),
+        },
+        HostPacket::Entry {
+            conv: Conv::LOBBY,
+            seq: 42,
+            at: 1_700_000_000_500,
+            from: Some("ana".into()),
+            id: Some(id(2)),
+            body: EntryBody::Text { body: "hi".into() },
+        },
+        HostPacket::Missed {
+            conv: Conv::dm("ana", "bo"),
+            after: 3,
+            count: 7,
+        },
+        HostPacket::Presence {
+            name: "bo".into(),
+            away: true,
+        },
+        HostPacket::Rooms {
+            rooms: vec![RoomInfo {
+                id: room(),
+                name: "ops".into(),
+                members: 2,
+            }],
+        },
+        HostPacket::RoomSync {
+            room: room(),
+            name: "ops".into(),
+            members: vec!["ana".into(), "bo".into()],
+            seq: 12,
+        },
+        HostPacket::RoomLeft {
+            room: room(),
+            name: "ops".into(),
+        },
+        HostPacket::Notice {
+            message: "hello".into(),
+        },
+        HostPacket::Error {
+            message: "disconnected: idle for too long".into(),
+        },
+        HostPacket::Ping {
+            timestamp: 1_700_000_000_000,
+        },
+        HostPacket::Pong {
+            timestamp: 1_700_000_000_000,
+        },
+        HostPacket::Part {
+            index: 1,
+            total: 2,
+            bytes: vec![0x00],
+        },
+    ]
+}
