@@ -7,10 +7,13 @@ use crate::protocol::{Conv, Frames};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
-/// One stored entry: its sequence number and the frames that carry it to a member.
+/// One stored entry: its sequence number, its place in the host-wide order (so a
+/// member catching up gets several conversations in the order things happened), and
+/// the frames that carry it to a member.
 #[derive(Debug)]
 pub(crate) struct Logged {
     pub seq: u64,
+    pub order: u64,
     pub frames: Frames,
 }
 
@@ -52,6 +55,8 @@ pub(crate) struct Logs {
     by_size: BTreeSet<(usize, u64)>,
     keys: HashMap<u64, Conv>,
     next_key: u64,
+    /// Host-wide append counter.
+    next_order: u64,
     total: usize,
     max_entries: usize,
     max_bytes: usize,
@@ -64,6 +69,7 @@ impl Logs {
             by_size: BTreeSet::new(),
             keys: HashMap::new(),
             next_key: 0,
+            next_order: 0,
             total: 0,
             max_entries: max_entries.max(1),
             max_bytes,
@@ -88,8 +94,10 @@ impl Logs {
         let Some(log) = self.convs.get_mut(conv) else { return 0 };
         let seq = log.next;
         log.next += 1;
+        self.next_order += 1;
         let entry = Arc::new(Logged {
             seq,
+            order: self.next_order,
             frames: frames_for(seq),
         });
         let (key, before) = (log.key, log.bytes);
@@ -166,6 +174,14 @@ impl Logs {
         }
     }
 
+    /// The entry right after `cursor`, if the log still holds it.
+    pub fn next_after(&self, conv: &Conv, cursor: u64) -> Option<&Arc<Logged>> {
+        let log = self.convs.get(conv)?;
+        let first = log.first();
+        let i = cursor.checked_add(1)?.checked_sub(first)?;
+        log.entries.get(usize::try_from(i).ok()?)
+    }
+
     /// Forgets a conversation (a removed room, a DM whose member left).
     pub fn drop_conv(&mut self, conv: &Conv) {
         if let Some(log) = self.convs.remove(conv) {
@@ -215,6 +231,14 @@ mod tests {
         assert!(l.read(&Conv::LOBBY, 2, 100).entries.is_empty());
         let r = l.read(&Conv::LOBBY, 0, 1);
         assert_eq!((r.entries.len(), r.cursor), (1, 1));
+        assert_eq!(l.next_after(&Conv::LOBBY, 1).map(|e| e.seq), Some(2));
+        assert!(l.next_after(&Conv::LOBBY, 2).is_none());
+        // The host-wide order follows the appends across conversations.
+        let (a, b) = (
+            l.next_after(&Conv::LOBBY, 1).unwrap(),
+            l.next_after(&room(1), 0).unwrap(),
+        );
+        assert!(a.order < b.order);
     }
 
     #[test]

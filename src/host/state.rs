@@ -137,28 +137,39 @@ impl State {
         seq
     }
 
-    /// Up to `budget` frames of log entries member `key` has not been handed yet (gap
-    /// markers included), advancing its cursors.
+    /// Up to `budget` frames of log entries member `key` has not been handed yet, in
+    /// the order they were appended across its conversations, gap markers first;
+    /// advances its cursors.
     pub fn pull(&mut self, key: &str, budget: usize) -> Vec<Frames> {
         let State { members, logs, .. } = self;
         let Some(m) = members.get_mut(key) else { return vec![] };
         let mut out = Vec::new();
+        // What the logs lost is marked first, and the cursor moves past it.
         for (conv, cursor) in m.cursors.iter_mut() {
-            if out.len() >= budget {
-                break;
+            if logs.head(conv) > *cursor && logs.next_after(conv, *cursor).is_none() {
+                let read = logs.read(conv, *cursor, 0);
+                if let Some((after, count)) = read.missed
+                    && let Some(f) = encode(&HostPacket::Missed {
+                        conv: conv.clone(),
+                        after,
+                        count,
+                    })
+                {
+                    out.push(f);
+                }
+                *cursor = read.cursor;
             }
-            let read = logs.read(conv, *cursor, budget - out.len());
-            if let Some((after, count)) = read.missed
-                && let Some(f) = encode(&HostPacket::Missed {
-                    conv: conv.clone(),
-                    after,
-                    count,
-                })
-            {
-                out.push(f);
-            }
-            out.extend(read.entries.iter().map(|e| e.frames.clone()));
-            *cursor = read.cursor;
+        }
+        // Then the oldest waiting entry of any conversation, one at a time.
+        while out.len() < budget {
+            let next = m
+                .cursors
+                .iter_mut()
+                .filter_map(|(conv, cursor)| logs.next_after(conv, *cursor).map(|e| (e.order, e, cursor)))
+                .min_by_key(|(order, _, _)| *order);
+            let Some((_, entry, cursor)) = next else { break };
+            out.push(entry.frames.clone());
+            *cursor = entry.seq;
         }
         out
     }

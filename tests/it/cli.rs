@@ -81,6 +81,19 @@ impl Proc {
         }
     }
 
+    /// Keeps reading stdout for `d` (to check what did NOT appear).
+    pub async fn collect_for(&mut self, d: Duration) {
+        let until = tokio::time::Instant::now() + d;
+        while let Ok(Some(l)) = tokio::time::timeout_at(until, self.out.recv()).await {
+            self.seen_out.push(l);
+        }
+    }
+
+    /// How many stdout lines so far equal `want`.
+    pub fn count(&self, want: &str) -> usize {
+        self.seen_out.iter().filter(|l| *l == want).count()
+    }
+
     pub async fn err_line(&mut self, pred: impl Fn(&str) -> bool) -> String {
         loop {
             match tokio::time::timeout(WAIT, self.err.recv()).await {

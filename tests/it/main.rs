@@ -2,11 +2,13 @@
 //! the whole app), one module per area.
 
 mod capture;
+mod catchup;
 mod cli;
 mod common;
 mod host;
 mod hostile;
 mod hygiene;
 mod iroh;
+mod proxy;
 mod reconnect;
 mod session;

@@ -3,14 +3,10 @@
 
 use crate::cli::Proc;
 use crate::common::{Peer, start_host};
+use crate::proxy::Proxy;
 use severus::service::{Command, Event};
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 
 fn count(lines: &[String], want: &str) -> usize {
     lines.iter().filter(|l| *l == want).count()
@@ -83,70 +79,6 @@ async fn host_killed_and_restarted_clients_come_back_and_nothing_is_lost() {
     assert_eq!(alice.exit_code().await, 0);
     assert_eq!(bob.exit_code().await, 0);
     h2.kill().await;
-}
-
-/// A loopback TCP proxy that can cut every link, refuse new ones, and swallow the
-/// host's answers (so a message arrives but its acknowledgement does not).
-struct Proxy {
-    addr: SocketAddr,
-    generation: watch::Sender<u64>,
-    open: Arc<AtomicBool>,
-    mute: Arc<AtomicBool>,
-}
-
-impl Proxy {
-    async fn start(upstream: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (generation, _) = watch::channel(0u64);
-        let open = Arc::new(AtomicBool::new(true));
-        let mute = Arc::new(AtomicBool::new(false));
-        let (g, o, m) = (generation.clone(), open.clone(), mute.clone());
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                if !o.load(Ordering::SeqCst) {
-                    continue; // dropped: connection refused in effect
-                }
-                let mut cut = g.subscribe();
-                let mute = m.clone();
-                tokio::spawn(async move {
-                    let Ok(host) = TcpStream::connect(upstream).await else {
-                        return;
-                    };
-                    let (mut cr, mut cw) = client.into_split();
-                    let (mut hr, mut hw) = host.into_split();
-                    let up = async { tokio::io::copy(&mut cr, &mut hw).await };
-                    let down = async {
-                        let mut buf = vec![0u8; 16 * 1024];
-                        loop {
-                            let n = hr.read(&mut buf).await.unwrap_or(0);
-                            if n == 0 {
-                                break;
-                            }
-                            if !mute.load(Ordering::SeqCst) && cw.write_all(&buf[..n]).await.is_err() {
-                                break;
-                            }
-                        }
-                    };
-                    tokio::select! {
-                        _ = up => {}
-                        _ = down => {}
-                        _ = cut.changed() => {}
-                    }
-                });
-            }
-        });
-        Proxy {
-            addr,
-            generation,
-            open,
-            mute,
-        }
-    }
-
-    fn cut(&self) {
-        self.generation.send_modify(|g| *g += 1);
-    }
 }
 
 #[tokio::test]
