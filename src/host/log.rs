@@ -38,16 +38,6 @@ impl ConvLog {
     }
 }
 
-/// What a member gets when it reads a log after its cursor.
-#[derive(Debug, Default)]
-pub(crate) struct Read {
-    /// Entries the log no longer holds: (last seen, how many were skipped).
-    pub missed: Option<(u64, u64)>,
-    pub entries: Vec<Arc<Logged>>,
-    /// The member's cursor after this read.
-    pub cursor: u64,
-}
-
 /// Every conversation's log, under one host-wide byte cap.
 pub(crate) struct Logs {
     convs: HashMap<Conv, ConvLog>,
@@ -143,35 +133,12 @@ impl Logs {
         self.convs.get(conv).map_or(0, |l| l.next - 1)
     }
 
-    /// Up to `max` entries after `cursor`, with what was skipped if the log lost some.
-    pub fn read(&self, conv: &Conv, cursor: u64, max: usize) -> Read {
-        let Some(log) = self.convs.get(conv) else {
-            return Read {
-                cursor,
-                ..Read::default()
-            };
-        };
+    /// If the log lost entries right after `cursor`: (how many, the cursor past them).
+    pub fn gap(&self, conv: &Conv, cursor: u64) -> Option<(u64, u64)> {
+        let log = self.convs.get(conv)?;
         let head = log.next - 1;
-        if cursor >= head {
-            return Read {
-                cursor,
-                ..Read::default()
-            };
-        }
         let first = log.first();
-        let (missed, start) = if cursor + 1 < first {
-            (Some((cursor, first - cursor - 1)), first)
-        } else {
-            (None, cursor + 1)
-        };
-        let skip = (start - first) as usize;
-        let entries: Vec<Arc<Logged>> = log.entries.iter().skip(skip).take(max).cloned().collect();
-        let cursor = entries.last().map_or(start - 1, |e| e.seq);
-        Read {
-            missed,
-            entries,
-            cursor,
-        }
+        (cursor < head && cursor + 1 < first).then(|| (first - cursor - 1, first - 1))
     }
 
     /// The entry right after `cursor`, if the log still holds it.
@@ -217,6 +184,20 @@ mod tests {
         Conv::Room { id: Uuid::from_u128(n) }
     }
 
+    /// What a reader at `cursor` gets: the gap it is told about, then the entries.
+    fn read(l: &Logs, conv: &Conv, cursor: u64) -> (Option<u64>, Vec<u64>) {
+        let (missed, mut at) = match l.gap(conv, cursor) {
+            Some((n, c)) => (Some(n), c),
+            None => (None, cursor),
+        };
+        let mut seqs = vec![];
+        while let Some(e) = l.next_after(conv, at) {
+            seqs.push(e.seq);
+            at = e.seq;
+        }
+        (missed, seqs)
+    }
+
     #[test]
     fn sequence_numbers_are_gap_free_per_conversation() {
         let mut l = Logs::new(10, 1 << 20);
@@ -225,12 +206,8 @@ mod tests {
         assert_eq!(l.append(&room(1), |_| frames(1)), 1);
         assert_eq!(l.head(&Conv::LOBBY), 2);
         assert_eq!(l.head(&room(2)), 0);
-        let r = l.read(&Conv::LOBBY, 0, 100);
-        assert_eq!((r.missed, r.cursor), (None, 2));
-        assert_eq!(r.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
-        assert!(l.read(&Conv::LOBBY, 2, 100).entries.is_empty());
-        let r = l.read(&Conv::LOBBY, 0, 1);
-        assert_eq!((r.entries.len(), r.cursor), (1, 1));
+        assert_eq!(read(&l, &Conv::LOBBY, 0), (None, vec![1, 2]));
+        assert_eq!(read(&l, &Conv::LOBBY, 2), (None, vec![]));
         assert_eq!(l.next_after(&Conv::LOBBY, 1).map(|e| e.seq), Some(2));
         assert!(l.next_after(&Conv::LOBBY, 2).is_none());
         // The host-wide order follows the appends across conversations.
@@ -248,12 +225,8 @@ mod tests {
             l.append(&Conv::LOBBY, |_| frames(1));
         }
         assert_eq!(l.len(&Conv::LOBBY), 3);
-        let r = l.read(&Conv::LOBBY, 0, 100);
-        assert_eq!(r.missed, Some((0, 2)));
-        assert_eq!(r.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 4, 5]);
-        assert_eq!(r.cursor, 5);
-        let r = l.read(&Conv::LOBBY, 3, 100);
-        assert_eq!((r.missed, r.entries.len()), (None, 2));
+        assert_eq!(read(&l, &Conv::LOBBY, 0), (Some(2), vec![3, 4, 5]));
+        assert_eq!(read(&l, &Conv::LOBBY, 3), (None, vec![4, 5]));
     }
 
     #[test]
@@ -273,8 +246,7 @@ mod tests {
         assert_eq!(l.len(&room(1)), 8);
         assert_eq!(l.head(&room(1)), 50);
         // A reader far behind in the room is told how much it missed.
-        let r = l.read(&room(1), 0, 100);
-        assert_eq!(r.missed, Some((0, 42)));
+        assert_eq!(read(&l, &room(1), 0).0, Some(42));
         l.drop_conv(&room(1));
         assert_eq!(l.total_bytes(), 2 * cost);
         assert_eq!(l.head(&room(1)), 0);
@@ -286,7 +258,7 @@ mod tests {
         let mut l = Logs::new(1000, 5);
         l.append(&room(1), |_| frames(10));
         assert_eq!((l.len(&room(1)), l.total_bytes()), (0, 0));
-        let r = l.read(&room(1), 0, 10);
-        assert_eq!((r.missed, r.entries.len(), r.cursor), (Some((0, 1)), 0, 1));
+        assert_eq!(read(&l, &room(1), 0), (Some(1), vec![]));
+        assert_eq!(l.gap(&room(1), 0), Some((1, 1)), "the cursor moves to the head");
     }
 }

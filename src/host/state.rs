@@ -146,18 +146,14 @@ impl State {
         let mut out = Vec::new();
         // What the logs lost is marked first, and the cursor moves past it.
         for (conv, cursor) in m.cursors.iter_mut() {
-            if logs.head(conv) > *cursor && logs.next_after(conv, *cursor).is_none() {
-                let read = logs.read(conv, *cursor, 0);
-                if let Some((after, count)) = read.missed
-                    && let Some(f) = encode(&HostPacket::Missed {
-                        conv: conv.clone(),
-                        after,
-                        count,
-                    })
-                {
-                    out.push(f);
-                }
-                *cursor = read.cursor;
+            if let Some((count, past)) = logs.gap(conv, *cursor) {
+                let missed = HostPacket::Missed {
+                    conv: conv.clone(),
+                    after: *cursor,
+                    count,
+                };
+                out.extend(encode(&missed));
+                *cursor = past;
             }
         }
         // Then the oldest waiting entry of any conversation, one at a time.
