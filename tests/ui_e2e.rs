@@ -6,6 +6,8 @@
 //! - `host`: the window hosts over iroh (relays disabled, loopback); the ticket, QR code
 //!   and fingerprint show, and a `severus join` process appears in the member list.
 //! - `phone`: at 390 px wide the member list is a closed drawer and the composer shows.
+//! - `catchup`: the window joins through a TCP proxy; the link is cut while the host
+//!   sends more than its log holds; back, the window shows the gap and "new messages".
 //!
 //! With `SEVERUS_SCREENSHOTS=DIR`, each scenario saves PNGs of what it reached.
 
@@ -74,6 +76,57 @@ impl Drop for Peer {
     }
 }
 
+/// A loopback TCP proxy (threads): `down` cuts every link and refuses new ones.
+struct Cutter {
+    addr: String,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    links: Arc<Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Cutter {
+    fn start(upstream: String) -> Cutter {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy addr").to_string();
+        let open = Arc::new(AtomicBool::new(true));
+        let links = Arc::new(Mutex::new(Vec::new()));
+        let (o, l) = (open.clone(), links.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                if !o.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let Ok(host) = std::net::TcpStream::connect(&upstream) else { continue };
+                let pipe = |mut from: std::net::TcpStream, mut to: std::net::TcpStream| {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                };
+                if let (Ok(c2), Ok(h2)) = (client.try_clone(), host.try_clone()) {
+                    l.lock().unwrap().extend([c2, h2]);
+                    if let (Ok(c3), Ok(h3)) = (client.try_clone(), host.try_clone()) {
+                        pipe(c3, host);
+                        pipe(h3, client);
+                    }
+                }
+            }
+        });
+        Cutter { addr, open, links }
+    }
+
+    fn down(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for s in self.links.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// What the driver needs: the scenario and the peer process.
 struct Scenario {
     name: String,
@@ -81,6 +134,8 @@ struct Scenario {
     target: String,
     fingerprint: String,
     data: tempfile::TempDir,
+    /// The proxy between the window and the host (catchup).
+    cutter: Option<Cutter>,
 }
 
 static SCENARIO: OnceLock<Scenario> = OnceLock::new();
@@ -216,6 +271,35 @@ async fn drive() {
             join_and_chat(s).await;
             screenshot("chat");
         }
+        "catchup" => {
+            join_and_chat(s).await;
+            let cutter = s.cutter.as_ref().expect("proxy");
+            cutter.down();
+            until("reconnecting", &contains_text("Reconnecting")).await;
+            {
+                let mut guard = s.peer.lock().unwrap();
+                let peer = guard.as_mut().expect("peer");
+                for i in 1..=5 {
+                    peer.say(&format!("while you were away {i}"));
+                    if peer.wait_line(|l| l == format!("[lobby] hostie: while you were away {i}")).is_none() {
+                        fail("the host did not send its message");
+                    }
+                }
+            }
+            cutter.restore();
+            until("the gap divider", "document.querySelector('.divider') && document.body.innerText.includes('MISSED')").await;
+            until("the last message", &contains_text("while you were away 5")).await;
+            let dividers = js("return Array.from(document.querySelectorAll('.divider')).map(d => d.innerText.trim().toLowerCase());").await;
+            let dividers: Vec<String> = serde_json::from_value(dividers).unwrap_or_default();
+            // 4 entries were seen before the cut; the log keeps 3 of the 5 sent since.
+            if dividers != ["2 messages missed: the host no longer had them", "new messages"] {
+                fail(&format!("dividers: {dividers:?}"));
+            }
+            if js(&format!("return {};", contains_text("while you were away 2"))).await == serde_json::Value::Bool(true) {
+                fail("a message the log no longer held was shown");
+            }
+            screenshot("divider");
+        }
         "phone" => {
             join_and_chat(s).await;
             let w = js("return window.innerWidth;").await;
@@ -345,7 +429,7 @@ fn run_scenario(name: &str) {
         }
         _ => {
             let dir = data.path().join("host").to_string_lossy().to_string();
-            let peer = Peer::spawn(&[
+            let mut args = vec![
                 "--data-dir",
                 &dir,
                 "host",
@@ -355,7 +439,11 @@ fn run_scenario(name: &str) {
                 "0",
                 "--name",
                 "hostie",
-            ]);
+            ];
+            if name == "catchup" {
+                args.extend(["--log-entries", "3"]);
+            }
+            let peer = Peer::spawn(&args);
             let addr = peer
                 .wait_line(|l| l.starts_with("listening: "))
                 .expect("host listening");
@@ -366,12 +454,15 @@ fn run_scenario(name: &str) {
         }
     };
     let window_dir = data.path().join("window");
+    let cutter = (name == "catchup").then(|| Cutter::start(target.clone()));
+    let target = cutter.as_ref().map_or(target, |c| c.addr.clone());
     let _ = SCENARIO.set(Scenario {
         name: name.to_string(),
         peer: Mutex::new(peer),
         target,
         fingerprint,
         data,
+        cutter,
     });
     std::thread::spawn(|| {
         std::thread::sleep(WATCHDOG);
@@ -392,7 +483,19 @@ fn main() {
     }
     let exe = std::env::current_exe().expect("current exe");
     let mut failed = 0;
-    for (name, size) in [("join", "1024x720"), ("host", "1024x720"), ("phone", "390x760")] {
+    let scenarios = [
+        ("join", "1024x720"),
+        ("host", "1024x720"),
+        ("phone", "390x760"),
+        ("catchup", "1024x720"),
+    ];
+    // `UI_E2E_ONLY=name` runs one scenario.
+    let only = std::env::var("UI_E2E_ONLY").ok();
+    let scenarios: Vec<_> = scenarios
+        .into_iter()
+        .filter(|(n, _)| only.as_deref().is_none_or(|o| o == *n))
+        .collect();
+    for &(name, size) in &scenarios {
         let status = Command::new(&exe)
             .args(["--scenario", name])
             .env("SEVERUS_KEYSTORE", "file")
@@ -408,6 +511,6 @@ fn main() {
             eprintln!("scenario {name} failed ({status})");
         }
     }
-    println!("{} passed, {failed} failed", 3 - failed);
+    println!("{} passed, {failed} failed", scenarios.len() - failed);
     std::process::exit(if failed == 0 { 0 } else { 1 });
 }

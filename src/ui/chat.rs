@@ -180,7 +180,7 @@ fn Members() -> Element {
                 for u in users {
                     li { key: "{u.name}", class: if u.away { "away" },
                         if Some(name_key(&u.name)) == me {
-                            span { class: "row muted", span { class: "dot" } "{u.name} (you)" }
+                            span { class: "row muted", span { span { class: "dot" } "{u.name} (you)" } }
                         } else {
                             button { class: "row", title: if u.away { "Away: messages wait for their return" } else { "Direct message" },
                                 onclick: move |_| state.model.write().open(Conv::Dm(name_key(&u.name))),
