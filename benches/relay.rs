@@ -6,7 +6,7 @@
 use futures_util::{SinkExt, StreamExt};
 use severus::crypto::{HostIdentity, Identity};
 use severus::host::{Host, HostOptions};
-use severus::protocol::{ClientPacket, Conv, EntryBody, HostPacket, decode, encode};
+use severus::protocol::{ClientPacket, Conv, EntryBody, HostPacket, Resume, decode, encode};
 use severus::session::{self, HostVerifier, SessionReader, SessionWriter, TrustState, VerifierError};
 use severus::transport::tls;
 use std::net::SocketAddr;
@@ -63,25 +63,39 @@ enum Link {
 
 impl Link {
     async fn ours(addr: SocketAddr, name: &str) -> Link {
-        let tcp = TcpStream::connect(addr).await.expect("connect");
-        tcp.set_nodelay(true).ok();
         // A user's identity exists before they connect: made once, outside the timing.
         static ME: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
         let me = ME.get_or_init(|| Identity::generate().expect("id"));
+        Link::ours_as(addr, name, me, None).await.0
+    }
+
+    /// Connects and registers as `name` with `me`, resuming if asked; returns the link
+    /// and what the host said in `Welcome` (incarnation, cursors).
+    async fn ours_as(addr: SocketAddr, name: &str, me: &Identity, resume: Option<Resume>) -> (Link, Resume) {
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        tcp.set_nodelay(true).ok();
         let s = session::connect(tcp, me, "bench", &TrustAll).await.expect("handshake");
         let (mut r, mut w) = s.split();
         let register = ClientPacket::Register {
             id: Uuid::new_v4(),
             name: name.into(),
-            resume: None,
+            resume,
         };
         w.send(&register).await.expect("register");
+        let mut welcome = Resume {
+            incarnation: Uuid::nil(),
+            cursors: vec![],
+        };
         while let Ok(Some(p)) = r.recv::<HostPacket>().await {
-            if matches!(p, HostPacket::Welcome { .. }) {
+            if let HostPacket::Welcome {
+                incarnation, cursors, ..
+            } = p
+            {
+                welcome = Resume { incarnation, cursors };
                 break;
             }
         }
-        Link::Ours(r, w)
+        (Link::Ours(r, w), welcome)
     }
 
     async fn plain(addr: SocketAddr) -> Link {
@@ -101,7 +115,15 @@ impl Link {
         match self {
             Link::Ours(mut r, mut w) => {
                 tokio::spawn(async move {
-                    while let Ok(Some(p)) = r.recv::<HostPacket>().await {
+                    loop {
+                        let p = match r.recv::<HostPacket>().await {
+                            Ok(Some(p)) => p,
+                            Ok(None) => break,
+                            Err(e) => {
+                                eprintln!("member link ended: {e}");
+                                break;
+                            }
+                        };
                         if let HostPacket::Entry {
                             body: EntryBody::Text { body },
                             ..
@@ -352,8 +374,105 @@ async fn connect_tls(count: usize) -> (f64, f64) {
     percentiles(v)
 }
 
-/// RSS of a `severus host` process with `n` idle members, in MiB.
-async fn host_rss(n: usize) -> Option<f64> {
+/// A member away while `missed` lobby messages are posted comes back: ms from its
+/// registration to the last of them (everything replayed, in order, from the log).
+async fn replay(addr: SocketAddr, missed: usize) -> f64 {
+    let me = Identity::generate().expect("id");
+    let (away, mut at) = Link::ours_as(addr, "returning", &me, None).await;
+    drop(away);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (mut echo, tx) = Link::ours(addr, "talker").await.spawn();
+    for i in 0..missed {
+        let _ = tx.send(body(1, i, 0));
+    }
+    // Wait until the host has stored them all (the talker's own entries come back).
+    let last = body(1, missed - 1, 0);
+    while let Ok(Some(b)) = tokio::time::timeout(Duration::from_secs(20), echo.recv()).await {
+        if b == last {
+            break;
+        }
+    }
+    at.cursors.retain(|c| c.conv == Conv::LOBBY);
+    let t = Instant::now();
+    let (link, _) = Link::ours_as(addr, "returning", &me, Some(at)).await;
+    let (mut rx, _tx) = link.spawn();
+    let mut got = 0;
+    while let Ok(Some(b)) = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await {
+        got += 1;
+        if b == last {
+            return t.elapsed().as_secs_f64() * 1e3;
+        }
+    }
+    eprintln!("replay: got {got} of {missed}");
+    f64::NAN
+}
+
+/// RSS of a `severus host` process (default options) whose logs are filled to their
+/// host-wide cap: 40 members each post 15 KiB messages in a room of their own.
+async fn host_rss_full_logs() -> Option<f64> {
+    let (mut child, addr, dir) = host_process().await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for m in 0..40 {
+        tasks.spawn(async move {
+            let Link::Ours(mut r, mut w) = Link::ours(addr, &format!("filler{m}")).await else {
+                return;
+            };
+            let join = ClientPacket::RoomJoin {
+                id: Uuid::new_v4(),
+                room: format!("fill{m}"),
+                create: true,
+                since: None,
+            };
+            let _ = w.send(&join).await;
+            // 110 x 15 KiB per room (under the 1000-entry cap), 40 rooms: past 64 MiB.
+            // Paced under the default rate limit (20/s, bursts of 50).
+            for i in 0..110 {
+                let p = ClientPacket::Post {
+                    id: Uuid::new_v4(),
+                    conv: Conv::Room {
+                        id: room_id(&format!("fill{m}")),
+                    },
+                    body: format!("{i} {}", "f".repeat(15 * 1024)),
+                };
+                if w.send(&p).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(55)).await;
+            }
+            // Read what comes back so the host never waits on us.
+            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                while let Ok(Some(_)) = r.recv::<HostPacket>().await {}
+            })
+            .await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let rss = rss_mib(child.id()?);
+    let _ = child.kill().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    rss
+}
+
+/// A room's id as the host makes it (UUIDv5 of the lowercased name).
+fn room_id(name: &str) -> Uuid {
+    const NS: Uuid = Uuid::from_u128(0x5e7e_2a5e_0000_4000_8000_726f_6f6d_7321);
+    Uuid::new_v5(&NS, name.to_lowercase().as_bytes())
+}
+
+fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+/// A `severus host` process of the build under test ($SEVERUS_BIN) on loopback.
+async fn host_process() -> Option<(tokio::process::Child, SocketAddr, String)> {
     let exe = std::env::var("SEVERUS_BIN").ok()?;
     let dir = tempfile_dir();
     let mut child = tokio::process::Command::new(exe)
@@ -368,23 +487,22 @@ async fn host_rss(n: usize) -> Option<f64> {
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(out));
     let first = lines.next_line().await.ok()??;
     let addr: SocketAddr = first.strip_prefix("listening: ")?.parse().ok()?;
+    Some((child, addr, dir))
+}
+
+/// RSS of a `severus host` process with `n` idle members, in MiB.
+async fn host_rss(n: usize) -> Option<f64> {
+    let (mut child, addr, dir) = host_process().await?;
     let mut keep = Vec::new();
     for i in 0..n {
         keep.push(Link::ours(addr, &format!("idle{i}")).await);
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()?)).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
+    let rss = rss_mib(child.id()?);
     drop(keep);
     let _ = child.kill().await;
     let _ = std::fs::remove_dir_all(&dir);
-    Some(kib / 1024.0)
+    rss
 }
 
 fn tempfile_dir() -> String {
@@ -419,6 +537,11 @@ async fn main() {
     });
     assert!(decode::<HostPacket>(&sample).is_ok());
 
+    if std::env::var("BENCH_ONLY_REPLAY").is_ok() {
+        let (_h, a) = our_host().await;
+        println!("replay_ms={:.1}", replay(a, 1000).await);
+        return;
+    }
     if std::env::var("BENCH_ONLY_RSS").is_ok() {
         println!("host_rss_100_mib={:.1}", host_rss(100).await.unwrap_or(f64::NAN));
         return;
@@ -437,6 +560,8 @@ async fn main() {
     let (c50, c99) = connect_ours(idle_addr, connects).await;
     let (t50, t99) = connect_tls(connects).await;
     let rss = if smoke { None } else { host_rss(100).await };
+    let replay_ms = replay(ours_addr, if smoke { 50 } else { 1000 }).await;
+    let rss_full = if smoke { None } else { host_rss_full_logs().await };
 
     println!("| Measure | Severus | Baseline | Ratio |");
     println!("|---|---|---|---|");
@@ -462,6 +587,11 @@ async fn main() {
     match rss {
         Some(m) => println!("| Host RSS, 100 idle members (own process) | {m:.1} MiB | - | - |"),
         None => println!("| Host RSS, 100 idle members | not measured (set SEVERUS_BIN) | - | - |"),
+    }
+    println!("| Replay of 1000 missed messages to one returning member | {replay_ms:.0} ms | - | - |");
+    match rss_full {
+        Some(m) => println!("| Host RSS, logs full at the default 64 MiB cap | {m:.1} MiB | - | - |"),
+        None => println!("| Host RSS, logs full | not measured (set SEVERUS_BIN) | - | - |"),
     }
     println!();
     println!(

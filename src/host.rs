@@ -14,7 +14,7 @@ mod server;
 mod state;
 mod stats;
 
-pub use conn::{WRITE_BATCH, WRITE_TIMEOUT};
+pub use conn::{REPLY_HEADROOM, WRITE_BATCH, WRITE_TIMEOUT};
 pub use member::DEDUP_WINDOW;
 pub use options::HostOptions;
 pub use rate::TokenBucket;

@@ -96,7 +96,9 @@ impl Cutter {
                 if !o.load(Ordering::SeqCst) {
                     continue;
                 }
-                let Ok(host) = std::net::TcpStream::connect(&upstream) else { continue };
+                let Ok(host) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
                 let pipe = |mut from: std::net::TcpStream, mut to: std::net::TcpStream| {
                     std::thread::spawn(move || {
                         let _ = std::io::copy(&mut from, &mut to);
@@ -281,21 +283,32 @@ async fn drive() {
                 let peer = guard.as_mut().expect("peer");
                 for i in 1..=5 {
                     peer.say(&format!("while you were away {i}"));
-                    if peer.wait_line(|l| l == format!("[lobby] hostie: while you were away {i}")).is_none() {
+                    if peer
+                        .wait_line(|l| l == format!("[lobby] hostie: while you were away {i}"))
+                        .is_none()
+                    {
                         fail("the host did not send its message");
                     }
                 }
             }
             cutter.restore();
-            until("the gap divider", "document.querySelector('.divider') && document.body.innerText.includes('MISSED')").await;
+            until(
+                "the gap divider",
+                "document.querySelector('.divider') && document.body.innerText.includes('MISSED')",
+            )
+            .await;
             until("the last message", &contains_text("while you were away 5")).await;
-            let dividers = js("return Array.from(document.querySelectorAll('.divider')).map(d => d.innerText.trim().toLowerCase());").await;
+            let dividers = js(
+                "return Array.from(document.querySelectorAll('.divider')).map(d => d.innerText.trim().toLowerCase());",
+            )
+            .await;
             let dividers: Vec<String> = serde_json::from_value(dividers).unwrap_or_default();
             // 4 entries were seen before the cut; the log keeps 3 of the 5 sent since.
             if dividers != ["2 messages missed: the host no longer had them", "new messages"] {
                 fail(&format!("dividers: {dividers:?}"));
             }
-            if js(&format!("return {};", contains_text("while you were away 2"))).await == serde_json::Value::Bool(true) {
+            if js(&format!("return {};", contains_text("while you were away 2"))).await == serde_json::Value::Bool(true)
+            {
                 fail("a message the log no longer held was shown");
             }
             screenshot("divider");

@@ -24,6 +24,11 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Packets written to one member before a flush, when more are waiting.
 pub const WRITE_BATCH: usize = 32;
 
+/// Free places in a member's queue before the host reads its next request: a member
+/// that sends faster than its answers can be written waits (TCP backpressure) rather
+/// than overflowing its queue. One request causes at most a few answers.
+pub const REPLY_HEADROOM: usize = 8;
+
 /// Where a writer task sends frames: a session, or the host user's in-process link.
 pub(crate) trait FrameSink: Send {
     fn feed(&mut self, frames: &Frames) -> impl Future<Output = Result<(), SessionError>> + Send;
@@ -122,7 +127,11 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
         let until = conn.member.is_none().then_some(deadline);
         let next = tokio::select! {
             _ = cancel.cancelled() => break,
-            r = recv_until(&mut reader, until) => r,
+            r = async {
+                // Room for the answers first (the permits are handed back at once).
+                conn.link.out.reserve_many(REPLY_HEADROOM).await.map_err(|_| Stop::Session(SessionError::Closed))?;
+                recv_until(&mut reader, until).await
+            } => r,
         };
         match next {
             Ok(Some(p)) => {

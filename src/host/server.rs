@@ -2,7 +2,7 @@
 //! handshakes), the presence task (away notices, grace expiry), and the host user's
 //! own in-process member. Stops on `shutdown`.
 
-use super::conn::{LocalSink, new_link, serve_remote, write_loop};
+use super::conn::{LocalSink, REPLY_HEADROOM, new_link, serve_remote, write_loop};
 use super::handle::{Conn, handle};
 use super::options::HostOptions;
 use super::state::State;
@@ -155,6 +155,11 @@ impl Host {
                 rate: inner.bucket(),
             };
             loop {
+                let room = conn.link.out.reserve_many(REPLY_HEADROOM);
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    r = room => if r.is_err() { break },
+                }
                 tokio::select! {
                     _ = cancel.cancelled() => break,
                     p = from_user.recv() => match p {

@@ -317,3 +317,80 @@ async fn a_member_that_never_reads_is_disconnected_and_others_get_everything() {
         .collect();
     assert_eq!(got, (0..sent).collect::<Vec<_>>());
 }
+
+/// A member away while a thousand messages are posted gets all of them when it
+/// returns, in order, from the log, then live traffic.
+#[tokio::test]
+async fn a_returning_member_gets_a_thousand_missed_messages_in_order() {
+    let hid = Identity::generate().unwrap();
+    let opts = severus::host::HostOptions {
+        rate_per_sec: u32::MAX,
+        rate_burst: u32::MAX,
+        ..Default::default()
+    };
+    let mut host = severus::host::Host::with_options(std::sync::Arc::new(hid.clone()), opts);
+    let addr = host.listen_tcp("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let me = Identity::generate().unwrap();
+    // Registers, keeps what the Welcome says (incarnation, cursors), drops the link.
+    let welcome = |r: Option<severus::protocol::Resume>| async {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let s = session::connect(tcp, &me, &addr.to_string(), &trusting(addr, &hid))
+            .await
+            .unwrap();
+        let (mut rd, mut wr) = s.split();
+        wr.send(&ClientPacket::Register {
+            id: Uuid::new_v4(),
+            name: "away".into(),
+            resume: r,
+        })
+        .await
+        .unwrap();
+        let Some(HostPacket::Welcome {
+            incarnation, cursors, ..
+        }) = rd.recv::<HostPacket>().await.unwrap()
+        else {
+            panic!("no welcome")
+        };
+        (rd, wr, severus::protocol::Resume { incarnation, cursors })
+    };
+    let (r, w, resume) = welcome(None).await;
+    let lobby = resume.cursors[0].seq;
+    drop((r, w));
+    let (mut tr, mut tw) = raw(addr, &hid, &Identity::generate().unwrap(), "talker", None).await;
+    for i in 0..1000 {
+        tw.send(&ClientPacket::Post {
+            id: Uuid::new_v4(),
+            conv: Conv::LOBBY,
+            body: format!("m{i}"),
+        })
+        .await
+        .unwrap();
+    }
+    let mut acks = 0;
+    while acks < 1000 {
+        if let Some(HostPacket::Ack { .. }) = tr.recv::<HostPacket>().await.unwrap() {
+            acks += 1;
+        }
+    }
+    // Back with the same key and name, presenting its cursors: the host replays after them.
+    let (mut r, _w, _) = welcome(Some(resume)).await;
+    let mut got = vec![];
+    while got.len() < 1000 {
+        let p = tokio::time::timeout(Duration::from_secs(10), r.recv::<HostPacket>())
+            .await
+            .unwrap_or_else(|_| panic!("stalled after {} of 1000", got.len()))
+            .unwrap()
+            .unwrap();
+        if let HostPacket::Entry {
+            body: severus::protocol::EntryBody::Text { body },
+            seq,
+            ..
+        } = p
+        {
+            assert!(seq > lobby);
+            got.push(body);
+        }
+    }
+    assert_eq!(got, (0..1000).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    host.shutdown();
+}
