@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod client;
 pub mod crypto;
+pub mod group;
 pub mod host;
 pub mod protocol;
 pub mod service;

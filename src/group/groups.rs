@@ -1,0 +1,363 @@
+//! One member's MLS groups, one per conversation: key packages, creating a group with
+//! another member, joining from a Welcome, encrypting and opening messages, and the
+//! state as bytes (to keep across app restarts). Library calls on plain data, no I/O.
+
+use super::content::Content;
+use super::credential::{MemberId, Rostered};
+use super::error::{GroupError, mls};
+use super::provider::Provider;
+use crate::protocol::{Conv, encode};
+use openmls::prelude::tls_codec::Serialize as _;
+use openmls::prelude::*;
+use openmls_basic_credential::SignatureKeyPair;
+use openmls_traits::OpenMlsProvider;
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+use std::collections::BTreeMap;
+
+/// The one cipher suite: X25519, ChaCha20-Poly1305, SHA-256, Ed25519.
+pub const CIPHERSUITE: Ciphersuite = Ciphersuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519;
+
+/// Epochs whose secrets are kept after a commit, so a message ordered just before a
+/// commit still opens after it (openmls keeps none by default).
+pub const MAX_PAST_EPOCHS: usize = 3;
+
+/// A new group and what the host needs to order it.
+#[derive(Debug, Clone)]
+pub struct Created {
+    /// For the invited member (goes into the conversation's log).
+    pub welcome: Vec<u8>,
+    /// For the host: the group's id and epoch, and what a later joiner starts from.
+    pub group_info: Vec<u8>,
+}
+
+/// What an incoming group message turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// An application message, from the member its credential names.
+    Message {
+        from: MemberId,
+        signature_key: Vec<u8>,
+        content: Content,
+    },
+    /// A commit was applied. `removed_me`: we are no longer in the group.
+    Commit { removed: Vec<MemberId>, removed_me: bool },
+    /// We joined the group from a Welcome.
+    Joined,
+    /// A proposal was stored (it waits for a commit).
+    Proposal,
+    /// Our own message came back (nothing to do).
+    Own,
+}
+
+/// What is kept on disk: the storage entries and which conversation uses which group.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    entries: Vec<(ByteBuf, ByteBuf)>,
+    convs: Vec<(Conv, ByteBuf)>,
+}
+
+/// A member's groups and keys.
+pub struct Groups {
+    provider: Provider,
+    signer: SignatureKeyPair,
+    cwk: CredentialWithKey,
+    me: MemberId,
+    groups: BTreeMap<Conv, MlsGroup>,
+}
+
+/// A fresh MLS signature key, as the bytes the key store keeps (private key inside).
+pub fn new_signature_key() -> Result<Vec<u8>, GroupError> {
+    let kp = SignatureKeyPair::new(SignatureScheme::ED25519).map_err(mls)?;
+    kp.tls_serialize_detached().map_err(mls)
+}
+
+/// The public half of a stored signature key.
+pub fn signature_public(stored: &[u8]) -> Option<Vec<u8>> {
+    SignatureKeyPair::tls_deserialize_exact_bytes(stored)
+        .ok()
+        .map(|k| k.to_public_vec())
+}
+
+fn join_config() -> MlsGroupJoinConfig {
+    MlsGroupJoinConfig::builder()
+        .use_ratchet_tree_extension(true)
+        .max_past_epochs(MAX_PAST_EPOCHS)
+        .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
+        .build()
+}
+
+fn create_config() -> MlsGroupCreateConfig {
+    MlsGroupCreateConfig::builder()
+        .ciphersuite(CIPHERSUITE)
+        .use_ratchet_tree_extension(true)
+        .max_past_epochs(MAX_PAST_EPOCHS)
+        .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
+        .build()
+}
+
+/// Who a credential says it is.
+pub(crate) fn member_id(c: &Credential) -> Result<MemberId, GroupError> {
+    let basic = BasicCredential::try_from(c.clone()).map_err(|_| GroupError::BadCredential)?;
+    MemberId::from_bytes(basic.identity()).ok_or(GroupError::BadCredential)
+}
+
+fn wire(m: &MlsMessageOut) -> Result<Vec<u8>, GroupError> {
+    m.tls_serialize_detached().map_err(mls)
+}
+
+impl Groups {
+    /// A member `me` with its stored signature key and no groups yet.
+    pub fn new(signature: &[u8], me: MemberId) -> Result<Self, GroupError> {
+        Self::with_provider(signature, me, Provider::default())
+    }
+
+    fn with_provider(signature: &[u8], me: MemberId, provider: Provider) -> Result<Self, GroupError> {
+        let signer = SignatureKeyPair::tls_deserialize_exact_bytes(signature)
+            .map_err(|e| GroupError::Corrupt(format!("signature key: {e:?}")))?;
+        let cwk = CredentialWithKey {
+            credential: BasicCredential::new(me.to_bytes()).into(),
+            signature_key: signer.public().into(),
+        };
+        Ok(Groups {
+            provider,
+            signer,
+            cwk,
+            me,
+            groups: BTreeMap::new(),
+        })
+    }
+
+    /// Restores groups from `snapshot()` bytes.
+    pub fn restore(signature: &[u8], me: MemberId, state: &[u8]) -> Result<Self, GroupError> {
+        let saved: Saved = decode_state(state)?;
+        let entries = saved
+            .entries
+            .into_iter()
+            .map(|(k, v)| (k.into_vec(), v.into_vec()))
+            .collect();
+        let mut g = Self::with_provider(signature, me, Provider::with_entries(entries))?;
+        for (conv, id) in saved.convs {
+            let gid = GroupId::from_slice(&id);
+            if let Some(group) = MlsGroup::load(g.provider.storage(), &gid).map_err(mls)? {
+                g.groups.insert(conv, group);
+            }
+        }
+        Ok(g)
+    }
+
+    /// Everything needed to restore these groups (secrets inside: encrypt it at rest).
+    pub fn snapshot(&self) -> Vec<u8> {
+        let saved = Saved {
+            entries: self
+                .provider
+                .entries()
+                .into_iter()
+                .map(|(k, v)| (ByteBuf::from(k), ByteBuf::from(v)))
+                .collect(),
+            convs: self
+                .groups
+                .iter()
+                .map(|(c, g)| (c.clone(), ByteBuf::from(g.group_id().as_slice().to_vec())))
+                .collect(),
+        };
+        encode(&saved)
+    }
+
+    /// Our public signature key.
+    pub fn signature_key(&self) -> Vec<u8> {
+        self.signer.to_public_vec()
+    }
+
+    /// `n` new key packages, for others to add us to groups.
+    pub fn key_packages(&self, n: usize) -> Result<Vec<Vec<u8>>, GroupError> {
+        (0..n)
+            .map(|_| {
+                let kp = KeyPackage::builder()
+                    .build(CIPHERSUITE, &self.provider, &self.signer, self.cwk.clone())
+                    .map_err(mls)?;
+                kp.key_package().tls_serialize_detached().map_err(mls)
+            })
+            .collect()
+    }
+
+    pub fn has(&self, conv: &Conv) -> bool {
+        self.groups.get(conv).is_some_and(|g| g.is_active())
+    }
+
+    pub fn epoch(&self, conv: &Conv) -> Option<u64> {
+        self.groups.get(conv).map(|g| g.epoch().as_u64())
+    }
+
+    /// A new group for `conv` with us and the member whose key package this is (it
+    /// must be `partner`'s). Our add stays pending until `confirm` (the host ordered it).
+    pub fn create_with(&mut self, conv: &Conv, key_package: &[u8], partner: &str) -> Result<Created, GroupError> {
+        let kp = KeyPackageIn::tls_deserialize_exact_bytes(key_package)
+            .map_err(|e| GroupError::BadKeyPackage(format!("{e:?}")))?
+            .validate(self.provider.crypto(), ProtocolVersion::Mls10)
+            .map_err(|e| GroupError::BadKeyPackage(format!("{e:?}")))?;
+        let who = member_id(kp.leaf_node().credential())?;
+        if !who.is(partner) {
+            return Err(GroupError::BadKeyPackage(format!(
+                "it is {}'s, not {partner}'s",
+                who.name
+            )));
+        }
+        if kp.ciphersuite() != CIPHERSUITE {
+            return Err(GroupError::BadKeyPackage("another cipher suite".into()));
+        }
+        self.discard(conv);
+        let gid = GroupId::from_slice(uuid::Uuid::new_v4().as_bytes());
+        let mut group =
+            MlsGroup::new_with_group_id(&self.provider, &self.signer, &create_config(), gid, self.cwk.clone())
+                .map_err(mls)?;
+        let (_commit, welcome, info) = group.add_members(&self.provider, &self.signer, &[kp]).map_err(mls)?;
+        let info = info.ok_or_else(|| GroupError::Mls("no group info".into()))?;
+        let created = Created {
+            welcome: wire(&welcome)?,
+            group_info: wire(&MlsMessageOut::from(info))?,
+        };
+        self.groups.insert(conv.clone(), group);
+        Ok(created)
+    }
+
+    /// The host ordered our pending commit: apply it.
+    pub fn confirm(&mut self, conv: &Conv) -> Result<(), GroupError> {
+        let g = self.groups.get_mut(conv).ok_or(GroupError::NoGroup)?;
+        if g.pending_commit().is_some() {
+            g.merge_pending_commit(&self.provider).map_err(mls)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets our group of `conv` (the host chose another, or it was refused).
+    pub fn discard(&mut self, conv: &Conv) {
+        if let Some(mut g) = self.groups.remove(conv) {
+            let _ = g.delete(self.provider.storage());
+        }
+    }
+
+    /// Joins `conv`'s group from a Welcome (replacing any group we had for it).
+    fn join(&mut self, conv: &Conv, welcome: Welcome) -> Result<Incoming, GroupError> {
+        let staged = StagedWelcome::build_from_welcome(&self.provider, &join_config(), welcome)
+            .map_err(mls)?
+            .replace_old_group()
+            .build()
+            .map_err(mls)?;
+        let group = staged.into_group(&self.provider).map_err(mls)?;
+        if let Some(old) = self.groups.get(conv)
+            && old.group_id() != group.group_id()
+        {
+            self.discard(conv);
+        }
+        self.groups.insert(conv.clone(), group);
+        Ok(Incoming::Joined)
+    }
+
+    /// Encrypts `content` for everyone in `conv`'s group.
+    pub fn encrypt(&mut self, conv: &Conv, content: &Content) -> Result<Vec<u8>, GroupError> {
+        let g = self.groups.get_mut(conv).ok_or(GroupError::NoGroup)?;
+        let m = g
+            .create_message(&self.provider, &self.signer, &content.to_bytes())
+            .map_err(mls)?;
+        wire(&m)
+    }
+
+    /// Opens one group message of `conv` (application message, commit, proposal or
+    /// Welcome), applying commits as they come.
+    pub fn process(&mut self, conv: &Conv, bytes: &[u8]) -> Result<Incoming, GroupError> {
+        let msg =
+            MlsMessageIn::tls_deserialize_exact_bytes(bytes).map_err(|e| GroupError::Malformed(format!("{e:?}")))?;
+        if msg.wire_format() == WireFormat::Welcome {
+            return match msg.extract() {
+                MlsMessageBodyIn::Welcome(w) => self.join(conv, w),
+                _ => Err(GroupError::Malformed("not a welcome".into())),
+            };
+        }
+        let protocol = msg
+            .try_into_protocol_message()
+            .map_err(|e| GroupError::Malformed(format!("{e:?}")))?;
+        let g = self.groups.get_mut(conv).ok_or(GroupError::NoGroup)?;
+        if protocol.group_id() != g.group_id() || protocol.epoch() > g.epoch() {
+            return Err(GroupError::OutOfSync);
+        }
+        let processed = g.process_message(&self.provider, protocol).map_err(|e| {
+            let text = format!("{e:?}");
+            if text.contains("SecretReuse") {
+                GroupError::Duplicate
+            } else if text.contains("WrongEpoch") {
+                GroupError::OutOfSync
+            } else {
+                GroupError::Mls(text)
+            }
+        })?;
+        let leaf = match processed.sender() {
+            Sender::Member(i) => Some(*i),
+            _ => None,
+        };
+        let credential = processed.credential().clone();
+        match processed.into_content() {
+            ProcessedMessageContent::ApplicationMessage(a) => {
+                let from = member_id(&credential)?;
+                let signature_key = leaf
+                    .and_then(|i| g.members().find(|m| m.index == i))
+                    .map(|m| m.signature_key)
+                    .unwrap_or_default();
+                let content = Content::from_bytes(&a.into_bytes())
+                    .ok_or_else(|| GroupError::Malformed("unreadable content".into()))?;
+                Ok(Incoming::Message {
+                    from,
+                    signature_key,
+                    content,
+                })
+            }
+            ProcessedMessageContent::ProposalMessage(p) => {
+                g.store_pending_proposal(self.provider.storage(), *p).map_err(mls)?;
+                Ok(Incoming::Proposal)
+            }
+            ProcessedMessageContent::StagedCommitMessage(sc) => {
+                let removed_me = sc.self_removed();
+                let removed = sc
+                    .remove_proposals()
+                    .filter_map(|r| {
+                        let leaf = r.remove_proposal().removed();
+                        g.members()
+                            .find(|m| m.index == leaf)
+                            .and_then(|m| member_id(&m.credential).ok())
+                    })
+                    .collect();
+                g.merge_staged_commit(&self.provider, *sc).map_err(mls)?;
+                Ok(Incoming::Commit { removed, removed_me })
+            }
+            ProcessedMessageContent::ExternalJoinProposalMessage(_) => Ok(Incoming::Proposal),
+            _ => Ok(Incoming::Own),
+        }
+    }
+
+    /// Who is in `conv`'s group, by leaf.
+    pub fn roster(&self, conv: &Conv) -> Vec<Rostered> {
+        let Some(g) = self.groups.get(conv) else { return vec![] };
+        g.members()
+            .filter_map(|m| {
+                Some(Rostered {
+                    id: member_id(&m.credential).ok()?,
+                    signature_key: m.signature_key,
+                    leaf: m.index.u32(),
+                })
+            })
+            .collect()
+    }
+
+    /// Who we are in our credentials.
+    pub fn me(&self) -> &MemberId {
+        &self.me
+    }
+}
+
+fn decode_state(state: &[u8]) -> Result<Saved, GroupError> {
+    // Group state may exceed one frame: decode under its own cap.
+    crate::protocol::codec::decode_capped(state, super::MAX_STATE_BYTES).map_err(|e| GroupError::Corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests;
