@@ -5,7 +5,9 @@ mod apply;
 pub mod chat;
 pub mod event;
 pub mod memory;
+mod secure;
 
 pub use chat::{ChatState, Pending};
 pub use event::Event;
 pub use memory::Memory;
+pub use secure::MlsKeys;

@@ -3,6 +3,7 @@
 //! each member what it has not had yet, under the limits.
 
 mod conn;
+mod ds;
 mod handle;
 mod log;
 mod member;
@@ -15,6 +16,7 @@ mod state;
 mod stats;
 
 pub use conn::{REPLY_HEADROOM, WRITE_BATCH, WRITE_TIMEOUT};
+pub use ds::STALE;
 pub use member::DEDUP_WINDOW;
 pub use options::HostOptions;
 pub use rate::TokenBucket;

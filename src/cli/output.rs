@@ -58,6 +58,13 @@ pub fn line(e: &Event) -> Option<String> {
             };
             format!("* missed {count} {what} {place}")
         }
+        Event::Undecryptable { conv, label, reason } => {
+            let place = match conv {
+                Conv::Dm { .. } => format!("from {}", escape(label)),
+                _ => format!("in {}", escape(label)),
+            };
+            format!("! could not read a message {place}: {}", escape(reason))
+        }
         Event::HostRestarted { started_at } => format!(
             "* the host restarted; messages sent to it before {} are not available",
             clock(*started_at)

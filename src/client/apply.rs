@@ -3,7 +3,7 @@
 
 use super::chat::{ChatState, JoinedRoom, Pending};
 use super::event::Event;
-use crate::protocol::{Conv, EntryBody, HostPacket, UserInfo, name_key};
+use crate::protocol::{ClientPacket, Conv, EntryBody, HostPacket, UserInfo, name_key};
 use uuid::Uuid;
 
 impl ChatState {
@@ -19,6 +19,7 @@ impl ChatState {
                 users,
                 rooms,
                 cursors,
+                key_packages,
                 ..
             } => {
                 let mut out = vec![];
@@ -31,13 +32,14 @@ impl ChatState {
                 for c in cursors {
                     self.cursors.insert(c.conv, c.seq);
                 }
-                self.me = Some(name);
+                self.me = Some(name.clone());
                 self.users = users.clone();
                 self.rooms = rooms.clone();
                 self.dirty = true;
                 out.push(Event::Users { users });
                 out.push(Event::Rooms { rooms });
                 self.after_welcome(resumed, restarted);
+                self.start_groups(&name, key_packages);
                 out
             }
             HostPacket::Entry {
@@ -54,6 +56,7 @@ impl ChatState {
                 let label = self.conv_label(&conv);
                 vec![Event::Missed { conv, label, count }]
             }
+            HostPacket::KeyPackage { id, name, package } => self.key_package(id, &name, &package),
             HostPacket::Ack { id, .. } => match self.settle(id) {
                 Some(Pending::Message { room_id, body }) => {
                     let mut out = vec![];
@@ -80,6 +83,16 @@ impl ChatState {
                     out.push(Event::Acked { id });
                     out
                 }
+                Some(Pending::CreateGroup { conv, .. } | Pending::Commit { conv, .. }) => {
+                    if let Some(g) = self.groups.as_mut()
+                        && let Err(e) = g.confirm(&conv)
+                    {
+                        tracing::warn!(%e, "could not apply our new group");
+                    }
+                    self.must_save = true;
+                    self.flush_waiting(&conv);
+                    vec![Event::Acked { id }]
+                }
                 Some(_) => vec![Event::Acked { id }],
                 None => vec![],
             },
@@ -87,8 +100,28 @@ impl ChatState {
                 vec![Event::RegistrationRefused { reason }]
             }
             HostPacket::Refused { id, reason } => {
-                let text = self.settle(id).and_then(|p| p.text());
-                vec![Event::Failed { id, reason, text }]
+                if reason == crate::host::STALE
+                    && let Some(Pending::Dm { conv, .. }) = self.pending.get(&id)
+                {
+                    // Encrypted for an epoch that has passed: again after catching up.
+                    self.stale.entry(conv.clone()).or_default().insert(id);
+                    return vec![];
+                }
+                match self.settle(id) {
+                    Some(Pending::CreateGroup { conv, info, .. }) => self.creation_refused(&conv, &info, &reason),
+                    Some(Pending::Commit { conv, .. }) => {
+                        // Another commit came first: ours is dropped (keys stay fresh enough).
+                        if let Some(g) = self.groups.as_mut() {
+                            g.abandon(&conv);
+                        }
+                        vec![]
+                    }
+                    Some(Pending::FetchKeyPackage { conv, .. }) => self.fail_waiting(&conv, &reason),
+                    p => {
+                        let text = p.and_then(|p| p.text());
+                        vec![Event::Failed { id, reason, text }]
+                    }
+                }
             }
             HostPacket::Error { message } => vec![Event::Error { message }],
             HostPacket::Notice { message } => vec![Event::System { text: message }],
@@ -153,7 +186,7 @@ impl ChatState {
     /// new logs after a host restart), then every unanswered request again, in order.
     fn after_welcome(&mut self, resumed: bool, restarted: bool) {
         let rooms = std::mem::take(&mut self.rejoin);
-        let resend: Vec<_> = self.pending().map(|(id, p)| self.packet_for(id, p)).collect();
+        let resend: Vec<_> = self.pending().filter_map(|(id, p)| self.packet_for(id, p)).collect();
         if !resumed {
             for (name, id) in rooms {
                 let since = if restarted {
@@ -168,14 +201,14 @@ impl ChatState {
         self.outbox.extend(resend);
     }
 
-    fn track_join(&mut self, room: String, since: Option<u64>) -> crate::protocol::ClientPacket {
+    fn track_join(&mut self, room: String, since: Option<u64>) -> ClientPacket {
         let id = Uuid::new_v4();
         let p = Pending::JoinRoom {
             room,
             create: true,
             since,
         };
-        let packet = self.packet_for(id, &p);
+        let packet = self.packet_for(id, &p).unwrap_or(ClientPacket::RoomList { id });
         self.pending.insert(id, p);
         self.order.push(id);
         packet
@@ -244,6 +277,12 @@ impl ChatState {
                 }
                 if acked {
                     out.push(Event::Acked { id });
+                }
+            }
+            EntryBody::Mls { message } => {
+                let own = from.as_deref().is_some_and(|f| name_key(f) == name_key(&me));
+                if !own {
+                    out.extend(self.group_entry(&conv, &message, at));
                 }
             }
             EntryBody::Joined { name } => out.extend(self.membership(&conv, name, true)),

@@ -17,10 +17,34 @@ pub enum Pending {
         room_id: Option<Uuid>,
         body: String,
     },
+    /// A DM; `message` is its encryption once its group exists (None while waiting).
     Dm {
         conv: Conv,
         name: String,
         body: String,
+        message: Option<Vec<u8>>,
+    },
+    /// A key package asked for, to start `conv`'s group (replacing the host's, if set).
+    FetchKeyPackage {
+        conv: Conv,
+        replaces: Option<Vec<u8>>,
+    },
+    /// A new group's Welcome, for the host to order.
+    CreateGroup {
+        conv: Conv,
+        welcome: Vec<u8>,
+        info: Vec<u8>,
+        replaces: Option<Vec<u8>>,
+    },
+    /// A commit of ours (fresh keys), for the host to order.
+    Commit {
+        conv: Conv,
+        message: Vec<u8>,
+        info: Vec<u8>,
+    },
+    /// Key packages of ours, uploaded.
+    KeyPackages {
+        packages: Vec<Vec<u8>>,
     },
     CreateRoom {
         name: String,
@@ -37,6 +61,18 @@ pub enum Pending {
 }
 
 impl Pending {
+    /// Requests the client makes by itself (group and key upkeep): their failure is
+    /// not shown; the messages waiting on them fail with their own text.
+    pub(super) fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Pending::FetchKeyPackage { .. }
+                | Pending::CreateGroup { .. }
+                | Pending::Commit { .. }
+                | Pending::KeyPackages { .. }
+        )
+    }
+
     pub(super) fn text(&self) -> Option<String> {
         match self {
             Pending::Message { body, .. } | Pending::Dm { body, .. } => Some(body.clone()),
@@ -80,6 +116,17 @@ pub struct ChatState {
     pub(super) outbox: Vec<ClientPacket>,
     /// Set when cursors or rooms changed since the memory was last taken.
     pub(super) dirty: bool,
+    /// Our MLS groups (once welcomed) and the keys they are made with.
+    pub(super) groups: Option<crate::group::Groups>,
+    pub(super) keys: Option<super::secure::MlsKeys>,
+    /// Group state from the memory of an earlier run, restored once welcomed.
+    pub(super) saved_groups: Option<Vec<u8>>,
+    /// DMs waiting for their conversation's group, in order.
+    pub(super) waiting: BTreeMap<Conv, Vec<Uuid>>,
+    /// DMs the host called stale, to encrypt again after the next epoch change.
+    pub(super) stale: BTreeMap<Conv, std::collections::BTreeSet<Uuid>>,
+    /// Secrets were used: save the memory before sending anything.
+    pub(super) must_save: bool,
 }
 
 impl ChatState {
@@ -89,6 +136,7 @@ impl ChatState {
             incarnation: mem.incarnation,
             cursors: mem.cursors.into_iter().map(|c| (c.conv, c.seq)).collect(),
             rejoin: mem.rooms,
+            saved_groups: mem.groups.map(|b| b.into_vec()),
             ..ChatState::default()
         }
     }
@@ -102,6 +150,11 @@ impl ChatState {
             incarnation: self.incarnation,
             cursors: self.cursor_list(),
             rooms,
+            groups: self
+                .groups
+                .as_ref()
+                .map(|g| serde_bytes::ByteBuf::from(g.snapshot()))
+                .or_else(|| self.saved_groups.clone().map(serde_bytes::ByteBuf::from)),
         }
     }
 
@@ -134,7 +187,7 @@ impl ChatState {
 
     fn track(&mut self, p: Pending) -> ClientPacket {
         let id = Uuid::new_v4();
-        let packet = self.packet_for(id, &p);
+        let packet = self.packet_for(id, &p).unwrap_or(ClientPacket::RoomList { id });
         self.pending.insert(id, p);
         self.order.push(id);
         packet
@@ -171,18 +224,49 @@ impl ChatState {
         Some(p)
     }
 
-    /// The packet for a request (new or resent with its original id).
-    pub fn packet_for(&self, id: Uuid, p: &Pending) -> ClientPacket {
-        match p {
+    /// The packet for a request (new or resent with its original id); None for a DM
+    /// still waiting for its group.
+    pub fn packet_for(&self, id: Uuid, p: &Pending) -> Option<ClientPacket> {
+        use serde_bytes::ByteBuf;
+        Some(match p {
             Pending::Message { room_id, body } => ClientPacket::Post {
                 id,
                 conv: room_id.map_or(Conv::LOBBY, |id| Conv::Room { id }),
                 body: body.clone(),
             },
-            Pending::Dm { conv, body, .. } => ClientPacket::Post {
+            Pending::Dm { conv, message, .. } => ClientPacket::Mls {
                 id,
                 conv: conv.clone(),
-                body: body.clone(),
+                message: message.clone()?,
+                group_info: None,
+                replaces: None,
+            },
+            Pending::FetchKeyPackage { conv, .. } => ClientPacket::FetchKeyPackage {
+                id,
+                name: self.display(conv.partner(self.me.as_deref().unwrap_or_default())?),
+            },
+            Pending::CreateGroup {
+                conv,
+                welcome,
+                info,
+                replaces,
+            } => ClientPacket::Mls {
+                id,
+                conv: conv.clone(),
+                message: welcome.clone(),
+                group_info: Some(ByteBuf::from(info.clone())),
+                replaces: replaces.clone().map(ByteBuf::from),
+            },
+            Pending::Commit { conv, message, info } => ClientPacket::Mls {
+                id,
+                conv: conv.clone(),
+                message: message.clone(),
+                group_info: Some(ByteBuf::from(info.clone())),
+                replaces: None,
+            },
+            Pending::KeyPackages { packages } => ClientPacket::KeyPackages {
+                id,
+                packages: packages.iter().cloned().map(ByteBuf::from).collect(),
             },
             Pending::CreateRoom { name } => ClientPacket::RoomCreate { id, name: name.clone() },
             Pending::JoinRoom { room, create, since } => ClientPacket::RoomJoin {
@@ -193,25 +277,11 @@ impl ChatState {
             },
             Pending::LeaveRoom { room_id } => ClientPacket::RoomLeave { id, room: *room_id },
             Pending::RoomList => ClientPacket::RoomList { id },
-        }
+        })
     }
 
     pub fn message(&mut self, room_id: Option<Uuid>, body: String) -> ClientPacket {
         self.track(Pending::Message { room_id, body })
-    }
-
-    /// A DM to the member named `to` (any case); None if nobody has that name.
-    pub fn dm(&mut self, to: &str, body: String) -> Option<ClientPacket> {
-        let me = self.me.clone()?;
-        let user = self.find_user(to)?.clone();
-        if name_key(&user.name) == name_key(&me) {
-            return None;
-        }
-        Some(self.track(Pending::Dm {
-            conv: Conv::dm(&me, &user.name),
-            name: user.name,
-            body,
-        }))
     }
 
     pub fn create_room(&mut self, name: String) -> ClientPacket {
@@ -275,7 +345,7 @@ impl ChatState {
 
     /// One pending request fails (could not be sent): its event, with the text.
     pub fn fail(&mut self, id: Uuid, reason: &str) -> Option<Event> {
-        self.settle(id).map(|p| Event::Failed {
+        self.settle(id).filter(|p| !p.is_internal()).map(|p| Event::Failed {
             id,
             reason: reason.to_string(),
             text: p.text(),

@@ -99,6 +99,13 @@ pub enum Event {
         label: String,
         count: u64,
     },
+    /// An end-to-end encrypted message in `label` (a DM partner or a room) could not
+    /// be read (e.g. its group state was lost); a new group is started when possible.
+    Undecryptable {
+        conv: Conv,
+        label: String,
+        reason: String,
+    },
     /// The host restarted (a new incarnation started at `started_at`, ms since the
     /// epoch): what was sent to it before then and not seen is gone.
     HostRestarted {

@@ -14,4 +14,6 @@ pub struct Memory {
     pub cursors: Vec<Cursor>,
     /// Rooms we were in (name, id), to rejoin.
     pub rooms: Vec<(String, Uuid)>,
+    /// Our MLS groups (secrets inside: the file is encrypted at rest).
+    pub groups: Option<serde_bytes::ByteBuf>,
 }

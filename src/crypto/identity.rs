@@ -32,6 +32,13 @@ pub struct Identity {
     pub tls_cert_der: Vec<u8>,
     /// Ed25519 secret key for the iroh endpoint: its public half is the endpoint id.
     pub iroh_secret: [u8; 32],
+    /// MLS signature key (Ed25519, openmls' encoding, private half inside): signs our
+    /// group credentials. Empty in identities saved before it existed (then added).
+    #[serde(default, with = "serde_bytes")]
+    pub mls_signature: Vec<u8>,
+    /// Key that encrypts what we keep on disk about hosts (group secrets, cursors).
+    #[serde(default)]
+    pub storage_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Identity {
@@ -63,13 +70,38 @@ impl Identity {
         let mut iroh_secret = [0u8; 32];
         rand::Rng::fill(&mut rand::rng(), &mut iroh_secret);
 
-        Ok(Identity {
+        let mut id = Identity {
             noise_private,
             noise_public,
             tls_key_pem: key.serialize_pem(),
             tls_cert_der,
             iroh_secret,
-        })
+            mls_signature: vec![],
+            storage_key: [0; 32],
+        };
+        id.complete()?;
+        Ok(id)
+    }
+
+    /// Adds the keys an identity saved by an older version lacks. True if it changed
+    /// (the caller saves it again).
+    pub fn complete(&mut self) -> Result<bool, IdentityError> {
+        let mut changed = false;
+        if self.mls_signature.is_empty() {
+            self.mls_signature =
+                crate::group::new_signature_key().map_err(|e| IdentityError::Generate(e.to_string()))?;
+            changed = true;
+        }
+        if self.storage_key == [0; 32] {
+            rand::Rng::fill(&mut rand::rng(), &mut self.storage_key);
+            changed = true;
+        }
+        Ok(changed)
+    }
+
+    /// The public half of the MLS signature key.
+    pub fn mls_public(&self) -> Vec<u8> {
+        crate::group::signature_public(&self.mls_signature).unwrap_or_default()
     }
 
     /// Checks that the parts fit together (key lengths, PEM parses) after loading.
@@ -77,6 +109,9 @@ impl Identity {
         rcgen::KeyPair::from_pem(&self.tls_key_pem).map_err(|e| IdentityError::Corrupt(format!("TLS key: {e}")))?;
         if self.tls_cert_der.is_empty() {
             return Err(IdentityError::Corrupt("empty certificate".into()));
+        }
+        if !self.mls_signature.is_empty() && crate::group::signature_public(&self.mls_signature).is_none() {
+            return Err(IdentityError::Corrupt("MLS signature key".into()));
         }
         Ok(())
     }

@@ -185,6 +185,10 @@ impl Groups {
         self.groups.get(conv).is_some_and(|g| g.is_active())
     }
 
+    pub fn group_id(&self, conv: &Conv) -> Option<Vec<u8>> {
+        self.groups.get(conv).map(|g| g.group_id().as_slice().to_vec())
+    }
+
     pub fn epoch(&self, conv: &Conv) -> Option<u64> {
         self.groups.get(conv).map(|g| g.epoch().as_u64())
     }
@@ -219,6 +223,25 @@ impl Groups {
         };
         self.groups.insert(conv.clone(), group);
         Ok(created)
+    }
+
+    /// Fresh keys of ours in `conv`'s group (a commit, pending until the host orders it):
+    /// the commit and the group's next GroupInfo.
+    pub fn update(&mut self, conv: &Conv) -> Result<(Vec<u8>, Vec<u8>), GroupError> {
+        let g = self.groups.get_mut(conv).ok_or(GroupError::NoGroup)?;
+        let bundle = g
+            .self_update(&self.provider, &self.signer, LeafNodeParameters::default())
+            .map_err(mls)?;
+        let (commit, _welcome, info) = bundle.into_contents();
+        let info = info.ok_or_else(|| GroupError::Mls("no group info".into()))?;
+        Ok((wire(&commit)?, wire(&MlsMessageOut::from(info))?))
+    }
+
+    /// The host refused our pending commit (another came first): drop it.
+    pub fn abandon(&mut self, conv: &Conv) {
+        if let Some(g) = self.groups.get_mut(conv) {
+            let _ = g.clear_pending_commit(self.provider.storage());
+        }
     }
 
     /// The host ordered our pending commit: apply it.
@@ -351,6 +374,15 @@ impl Groups {
     /// Who we are in our credentials.
     pub fn me(&self) -> &MemberId {
         &self.me
+    }
+}
+
+impl std::fmt::Debug for Groups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Groups")
+            .field("me", &self.me.name)
+            .field("convs", &self.groups.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
     }
 }
 

@@ -70,7 +70,7 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     let Some(me) = conn.current(state) else {
         return unregistered(state, conn, p);
     };
-    if let ClientPacket::Post { id, .. } = &p
+    if let ClientPacket::Post { id, .. } | ClientPacket::Mls { id, .. } = &p
         && let Some(seq) = state.members.get(&me).and_then(|m| m.seen(*id))
     {
         // A resend after a reconnect: it is in the log already.
@@ -79,6 +79,33 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     match p {
         ClientPacket::Post { id, conv, body } => match post(state, &me, id, &conv, body) {
             Ok(seq) => state.send(&me, &HostPacket::Ack { id, seq: Some(seq) }),
+            Err(reason) => conn.refuse(state, id, reason),
+        },
+        ClientPacket::Mls {
+            id,
+            conv,
+            message,
+            group_info,
+            replaces,
+        } => {
+            let posted = may_post(state, &me, &conv)
+                .and_then(|()| state.post_mls(&me, id, &conv, message, group_info, replaces));
+            match posted {
+                Ok(seq) => {
+                    if let Some(m) = state.members.get_mut(&me) {
+                        m.remember(id, Some(seq));
+                    }
+                    state.send(&me, &HostPacket::Ack { id, seq: Some(seq) });
+                }
+                Err(reason) => conn.refuse(state, id, reason),
+            }
+        }
+        ClientPacket::KeyPackages { id, packages } => match state.add_key_packages(&me, packages) {
+            Ok(()) => state.send(&me, &HostPacket::Ack { id, seq: None }),
+            Err(reason) => conn.refuse(state, id, reason),
+        },
+        ClientPacket::FetchKeyPackage { id, name } => match state.take_key_package(&name) {
+            Ok((name, package)) => state.send(&me, &HostPacket::KeyPackage { id, name, package }),
             Err(reason) => conn.refuse(state, id, reason),
         },
         ClientPacket::RoomCreate { id, name } => match state.rooms.create(&name, &me) {
@@ -183,13 +210,12 @@ fn check_body(body: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Stores a message in its conversation's log; returns its sequence number.
-fn post(state: &mut State, me: &str, id: Uuid, conv: &Conv, body: String) -> Result<u64, String> {
-    check_body(&body)?;
+/// Checks that `me` may post to `conv`; a DM is opened for both members on first use.
+fn may_post(state: &mut State, me: &str, conv: &Conv) -> Result<(), String> {
     match conv {
-        Conv::Lobby {} => {}
-        Conv::Room { id: room } if state.rooms.is_member(*room, me) => {}
-        Conv::Room { .. } => return Err("you are not a member of that room".into()),
+        Conv::Lobby {} => Ok(()),
+        Conv::Room { id: room } if state.rooms.is_member(*room, me) => Ok(()),
+        Conv::Room { .. } => Err("you are not a member of that room".into()),
         Conv::Dm { .. } => {
             let partner = conv
                 .partner(me)
@@ -205,8 +231,18 @@ fn post(state: &mut State, me: &str, id: Uuid, conv: &Conv, body: String) -> Res
                     m.cursors.entry(conv.clone()).or_insert(0);
                 }
             }
+            Ok(())
         }
     }
+}
+
+/// Stores a text message in its conversation's log; returns its sequence number.
+fn post(state: &mut State, me: &str, id: Uuid, conv: &Conv, body: String) -> Result<u64, String> {
+    check_body(&body)?;
+    if matches!(conv, Conv::Dm { .. }) {
+        return Err("direct messages are end-to-end encrypted: this app is too old to send them".into());
+    }
+    may_post(state, me, conv)?;
     let name = state.display(me);
     let seq = state.append(conv, Some(&name), Some(id), EntryBody::Text { body });
     if let Some(m) = state.members.get_mut(me) {

@@ -56,6 +56,8 @@ pub(crate) struct Member {
     /// Registered with a resume from an earlier incarnation: it was here before a host
     /// restart, so it may rejoin rooms from the start of their new logs.
     pub returning: bool,
+    /// Its MLS key packages, handed out one per request.
+    pub key_packages: VecDeque<Vec<u8>>,
     dedup: HashMap<Uuid, Option<u64>>,
     dedup_order: VecDeque<Uuid>,
 }
@@ -69,6 +71,7 @@ impl Member {
             away: None,
             cursors: HashMap::new(),
             returning,
+            key_packages: VecDeque::new(),
             dedup: HashMap::new(),
             dedup_order: VecDeque::new(),
         }

@@ -90,6 +90,7 @@ impl State {
             users: self.users(),
             rooms: self.rooms.list(),
             cursors,
+            key_packages: m.key_packages.len() as u32,
             limits: Limits {
                 max_body: MAX_BODY_LEN as u32,
                 max_packet: MAX_PACKET_LEN as u32,
@@ -181,7 +182,7 @@ impl State {
             self.leave_room_of(k, &m.name, room);
         }
         for conv in m.cursors.keys().filter(|c| matches!(c, Conv::Dm { .. })) {
-            self.logs.drop_conv(conv);
+            self.drop_conv(conv);
             for other in self.conv_members(conv) {
                 if let Some(o) = self.members.get_mut(&other) {
                     o.cursors.remove(conv);
@@ -204,7 +205,7 @@ impl State {
         if self.rooms.exists(room) {
             self.append(&conv, None, None, EntryBody::Left { name: name.to_string() });
         } else {
-            self.logs.drop_conv(&conv);
+            self.drop_conv(&conv);
         }
         self.send(k, &HostPacket::RoomLeft { room, name: room_name });
         let list = self.rooms.list_packet();

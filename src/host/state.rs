@@ -28,6 +28,8 @@ pub(crate) struct State {
     pub opts: HostOptions,
     /// Wakes the presence task when a member goes away (a new deadline).
     pub timers: Arc<Notify>,
+    /// Each conversation's MLS group as the Delivery Service orders it.
+    pub groups: HashMap<Conv, super::ds::GroupRecord>,
 }
 
 /// Encodes a host packet; our own packets always fit (a failure is logged and dropped).
@@ -51,6 +53,7 @@ impl State {
             started_at: crate::session::now_ms(),
             opts,
             timers: Arc::new(Notify::new()),
+            groups: HashMap::new(),
         }
     }
 

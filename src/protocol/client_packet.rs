@@ -3,6 +3,7 @@
 
 use super::types::{Conv, Resume};
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
 /// One packet from a client. Each request (every variant but `Ping`, `Pong` and `Part`)
@@ -18,11 +19,33 @@ pub enum ClientPacket {
         name: String,
         resume: Option<Resume>,
     },
-    /// A message to a conversation the sender belongs to.
+    /// A message to a conversation the sender belongs to (lobby and rooms).
     Post {
         id: Uuid,
         conv: Conv,
         body: String,
+    },
+    /// An MLS message for a conversation's group (end to end encrypted; the host reads
+    /// only its framing): an application message, a commit, or a Welcome. A commit or a
+    /// Welcome comes with the group's new GroupInfo. A Welcome that starts a new group
+    /// for a conversation that has one names the group it `replaces`.
+    Mls {
+        id: Uuid,
+        conv: Conv,
+        #[serde(with = "serde_bytes")]
+        message: Vec<u8>,
+        group_info: Option<ByteBuf>,
+        replaces: Option<ByteBuf>,
+    },
+    /// Key packages of ours (MLS), so others can start a group with us.
+    KeyPackages {
+        id: Uuid,
+        packages: Vec<ByteBuf>,
+    },
+    /// Asks for one key package of member `name` (answered with `KeyPackage`).
+    FetchKeyPackage {
+        id: Uuid,
+        name: String,
     },
     /// Create a room (the creator joins it).
     RoomCreate {
@@ -73,6 +96,9 @@ impl ClientPacket {
         match self {
             ClientPacket::Register { id, .. }
             | ClientPacket::Post { id, .. }
+            | ClientPacket::Mls { id, .. }
+            | ClientPacket::KeyPackages { id, .. }
+            | ClientPacket::FetchKeyPackage { id, .. }
             | ClientPacket::RoomCreate { id, .. }
             | ClientPacket::RoomJoin { id, .. }
             | ClientPacket::RoomLeave { id, .. }

@@ -23,6 +23,8 @@ pub enum HostPacket {
         /// Where delivery starts in each conversation you are in: the last sequence
         /// number the host counts as seen. Entries after it follow.
         cursors: Vec<Cursor>,
+        /// Key packages of yours the host holds (top them up when low).
+        key_packages: u32,
         limits: Limits,
     },
     /// The request `id` was carried out. For a `Post`: stored in the conversation
@@ -47,6 +49,13 @@ pub enum HostPacket {
         from: Option<String>,
         id: Option<Uuid>,
         body: EntryBody,
+    },
+    /// Answers `FetchKeyPackage { id }`: one key package of member `name`.
+    KeyPackage {
+        id: Uuid,
+        name: String,
+        #[serde(with = "serde_bytes")]
+        package: Vec<u8>,
     },
     /// The log no longer holds `count` entries after `after` in `conv`: they are
     /// skipped, and the next entry has `seq = after + count + 1`.

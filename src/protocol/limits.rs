@@ -93,6 +93,16 @@ pub const GRACE: Duration = Duration::from_secs(10 * 60);
 /// nothing to the others.
 pub const AWAY_NOTICE_DELAY: Duration = Duration::from_secs(5);
 
+/// Key packages the host keeps per member (older ones go first): enough for several
+/// new conversations while the member is away.
+pub const MAX_KEY_PACKAGES: usize = 16;
+
+/// Key packages a client keeps at the host (it uploads more when below).
+pub const KEY_PACKAGE_TARGET: usize = 8;
+
+/// Largest key package accepted (one is about 330 bytes).
+pub const MAX_KEY_PACKAGE_LEN: usize = 2048;
+
 /// Most members away at once. Away members keep their place (and count toward
 /// `MAX_MEMBERS`); past this many, the longest-away one is let go, so a stream of
 /// register-then-drop connections cannot hold the host full.
@@ -121,6 +131,7 @@ const _: () = assert!(PING_INTERVAL.as_secs() * 2 < IDLE_TIMEOUT.as_secs());
 const _: () = assert!(HANDSHAKE_TIMEOUT.as_secs() < IDLE_TIMEOUT.as_secs());
 const _: () = assert!(PART_PAYLOAD + 128 <= MAX_FRAME_LEN, "a part fits in a frame");
 const _: () = assert!(MAX_AWAY < MAX_MEMBERS);
+const _: () = assert!(KEY_PACKAGE_TARGET <= MAX_KEY_PACKAGES);
 const _: () = assert!(AWAY_NOTICE_DELAY.as_secs() < GRACE.as_secs());
 
 #[cfg(test)]
@@ -142,6 +153,10 @@ mod tests {
             (Duration::from_secs(600), Duration::from_secs(5))
         );
         assert_eq!(MAX_AWAY, 128);
+        assert_eq!(
+            (MAX_KEY_PACKAGES, KEY_PACKAGE_TARGET, MAX_KEY_PACKAGE_LEN),
+            (16, 8, 2048)
+        );
         assert_eq!(
             (PING_INTERVAL, IDLE_TIMEOUT),
             (Duration::from_secs(15), Duration::from_secs(60))

@@ -5,6 +5,7 @@ use super::codec::{decode, encode};
 use super::parts::{Reassembly, to_frames};
 use super::{ClientPacket, Conv, Cursor, EntryBody, HostPacket, Limits, Resume, RoomInfo, UserInfo};
 use proptest::prelude::*;
+use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
 fn uuid() -> impl Strategy<Value = Uuid> {
@@ -13,6 +14,10 @@ fn uuid() -> impl Strategy<Value = Uuid> {
 
 fn text() -> impl Strategy<Value = String> {
     ".{0,40}"
+}
+
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(any::<u8>(), 0..64)
 }
 
 fn conv() -> impl Strategy<Value = Conv> {
@@ -36,6 +41,25 @@ fn client() -> impl Strategy<Value = ClientPacket> {
     prop_oneof![
         (uuid(), text(), resume()).prop_map(|(id, name, resume)| ClientPacket::Register { id, name, resume }),
         (uuid(), conv(), text()).prop_map(|(id, conv, body)| ClientPacket::Post { id, conv, body }),
+        (
+            uuid(),
+            conv(),
+            bytes(),
+            prop::option::of(bytes()),
+            prop::option::of(bytes())
+        )
+            .prop_map(|(id, conv, message, info, replaces)| ClientPacket::Mls {
+                id,
+                conv,
+                message,
+                group_info: info.map(ByteBuf::from),
+                replaces: replaces.map(ByteBuf::from),
+            }),
+        (uuid(), prop::collection::vec(bytes(), 0..4)).prop_map(|(id, p)| ClientPacket::KeyPackages {
+            id,
+            packages: p.into_iter().map(ByteBuf::from).collect()
+        }),
+        (uuid(), text()).prop_map(|(id, name)| ClientPacket::FetchKeyPackage { id, name }),
         (uuid(), text()).prop_map(|(id, name)| ClientPacket::RoomCreate { id, name }),
         (uuid(), text(), any::<bool>(), prop::option::of(any::<u64>())).prop_map(|(id, room, create, since)| {
             ClientPacket::RoomJoin {
@@ -58,6 +82,7 @@ fn client() -> impl Strategy<Value = ClientPacket> {
 fn body() -> impl Strategy<Value = EntryBody> {
     prop_oneof![
         text().prop_map(|body| EntryBody::Text { body }),
+        bytes().prop_map(|message| EntryBody::Mls { message }),
         text().prop_map(|name| EntryBody::Joined { name }),
         text().prop_map(|name| EntryBody::Left { name }),
     ]
@@ -100,6 +125,7 @@ fn host() -> impl Strategy<Value = HostPacket> {
                     users,
                     rooms,
                     cursors: r.map(|r| r.cursors).unwrap_or_default(),
+                    key_packages: l[0] % 17,
                     limits: Limits {
                         max_body: l[0],
                         max_packet: l[1],
@@ -110,6 +136,7 @@ fn host() -> impl Strategy<Value = HostPacket> {
                 }
             ),
         (uuid(), prop::option::of(any::<u64>())).prop_map(|(id, seq)| HostPacket::Ack { id, seq }),
+        (uuid(), text(), bytes()).prop_map(|(id, name, package)| HostPacket::KeyPackage { id, name, package }),
         (uuid(), text()).prop_map(|(id, reason)| HostPacket::Refused { id, reason }),
         (
             conv(),

@@ -2,6 +2,7 @@
 //! the benchmarks all start from these.
 
 use super::{ClientPacket, Conv, Cursor, EntryBody, HostPacket, Limits, Resume, RoomInfo, UserInfo};
+use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
 fn id(n: u8) -> Uuid {
@@ -36,6 +37,21 @@ pub fn client_samples() -> Vec<ClientPacket> {
             id: id(2),
             conv: Conv::Room { id: room() },
             body: "hi".into(),
+        },
+        ClientPacket::Mls {
+            id: id(8),
+            conv: Conv::dm("ana", "bo"),
+            message: vec![0x00, 0x01, 0x00, 0x02],
+            group_info: Some(ByteBuf::from(vec![0x00, 0x01, 0x00, 0x04])),
+            replaces: None,
+        },
+        ClientPacket::KeyPackages {
+            id: id(9),
+            packages: vec![ByteBuf::from(vec![0x00, 0x01])],
+        },
+        ClientPacket::FetchKeyPackage {
+            id: id(10),
+            name: "bo".into(),
         },
         ClientPacket::RoomCreate {
             id: id(3),
@@ -89,6 +105,7 @@ pub fn host_samples() -> Vec<HostPacket> {
                 conv: Conv::LOBBY,
                 seq: 41,
             }],
+            key_packages: 3,
             limits: Limits {
                 max_body: 16_384,
                 max_packet: 1_048_576,
@@ -112,6 +129,11 @@ pub fn host_samples() -> Vec<HostPacket> {
             from: Some("ana".into()),
             id: Some(id(2)),
             body: EntryBody::Text { body: "hi".into() },
+        },
+        HostPacket::KeyPackage {
+            id: id(10),
+            name: "bo".into(),
+            package: vec![0x00, 0x01],
         },
         HostPacket::Missed {
             conv: Conv::dm("ana", "bo"),

@@ -79,8 +79,13 @@ pub struct RoomInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum EntryBody {
-    /// A chat message.
+    /// A chat message (lobby and rooms).
     Text { body: String },
+    /// An MLS message of the conversation's group (end to end encrypted).
+    Mls {
+        #[serde(with = "serde_bytes")]
+        message: Vec<u8>,
+    },
     /// `name` joined the conversation (the lobby: the host; a room: the room).
     Joined { name: String },
     /// `name` left the conversation (quit, grace expired, or left the room).

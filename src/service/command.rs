@@ -52,6 +52,11 @@ pub enum Command {
         to: String,
         text: String,
     },
+    /// Refresh our keys in the encrypted conversation with this member (an MLS
+    /// self-update, for post-compromise security).
+    UpdateKeys {
+        to: String,
+    },
     CreateRoom {
         name: String,
     },

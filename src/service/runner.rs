@@ -28,6 +28,10 @@ pub const BYE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long after a change the client's memory of the host is written to disk.
 pub const MEMORY_SAVE_DELAY: Duration = Duration::from_millis(500);
 
+/// How long a DM the host called stale waits for the epoch change before it is
+/// encrypted again anyway.
+pub const STALE_RETRY: Duration = Duration::from_secs(1);
+
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -94,6 +98,7 @@ fn start(
         data_dir,
         memory_path: None,
         save_at: None,
+        retry_at: None,
     };
     tokio::spawn(runner.run(cmd_rx));
     (ServiceHandle { tx: cmd_tx, identity }, ev_rx)
@@ -125,6 +130,8 @@ pub(super) struct Runner {
     pub(super) memory_path: Option<PathBuf>,
     /// When to write the memory next (set after a change).
     save_at: Option<tokio::time::Instant>,
+    /// When to encrypt stale DMs again if no epoch change came.
+    retry_at: Option<tokio::time::Instant>,
 }
 
 async fn next_packet(link: &mut Option<Link>) -> Option<HostPacket> {
@@ -159,6 +166,11 @@ impl Runner {
                     self.send_raw(ClientPacket::Ping { timestamp: now_ms() });
                 }
                 _ = deadline(self.save_at) => self.save_memory(),
+                _ = deadline(self.retry_at) => {
+                    self.retry_at = None;
+                    self.chat.retry_stale();
+                    self.flush_outbox().await;
+                }
                 _ = stats.tick(), if self.host.is_some() => {
                     if let Some(h) = &self.host {
                         let s = h.stats();
@@ -201,21 +213,36 @@ impl Runner {
         .await;
     }
 
+    /// The keys our groups are made with.
+    fn keys(&self) -> crate::client::MlsKeys {
+        crate::client::MlsKeys {
+            signature: self.identity.mls_signature.clone(),
+            noise: self.identity.noise_public,
+        }
+    }
+
     /// Reads what we remember of the current host for `name` (an app restart resumes).
     pub(super) fn load_memory(&mut self, name: &str) {
         if let Some(dir) = &self.data_dir {
             let path = sessions::session_path(dir, &self.host_key, name);
-            self.chat = ChatState::from_memory(sessions::load(&path));
+            self.chat = ChatState::from_memory(sessions::load(&path, &self.identity.storage_key));
             self.memory_path = Some(path);
         }
+        self.chat.set_keys(self.keys());
     }
 
     /// Writes the memory of the current host if it changed.
     fn save_memory(&mut self) {
+        if self.chat.is_dirty() {
+            self.save_memory_now();
+        }
+    }
+
+    /// Writes the memory of the current host (group secrets inside, encrypted).
+    fn save_memory_now(&mut self) {
         self.save_at = None;
         if let Some(path) = &self.memory_path
-            && self.chat.is_dirty()
-            && let Err(e) = sessions::save(path, &self.chat.memory())
+            && let Err(e) = sessions::save(path, &self.chat.memory(), &self.identity.storage_key)
         {
             tracing::warn!(%e, "could not save the session memory");
         }
@@ -231,8 +258,15 @@ impl Runner {
     }
 
     /// Sends a tracked request, or reports it failed with its text.
+    /// Shows a request of ours as on its way (messages and DMs), then sends it.
     async fn send_request(&mut self, p: ClientPacket) {
         let id = p.request_id().unwrap_or_default();
+        self.queued(id).await;
+        self.transmit(id, p).await;
+    }
+
+    /// The `Queued` event for request `id`, if it is a message or a DM.
+    async fn queued(&mut self, id: Uuid) {
         let queued = match self.chat.pending().find(|(i, _)| *i == id).map(|(_, p)| p.clone()) {
             Some(crate::client::Pending::Message { room_id, body }) => Some(Event::Queued {
                 id,
@@ -250,6 +284,14 @@ impl Runner {
         };
         if let Some(e) = queued {
             self.emit(e).await;
+        }
+    }
+
+    /// Sends one packet of request `id` now, or leaves it waiting while offline, or
+    /// reports the request failed. Saves first if group secrets were used.
+    async fn transmit(&mut self, id: Uuid, p: ClientPacket) {
+        if self.chat.take_must_save() {
+            self.save_memory_now();
         }
         if self.link.is_none() && self.reconnect.is_some() {
             // Offline: the request waits in the outbox and goes out after reconnecting.
@@ -271,6 +313,23 @@ impl Runner {
             if let Some(e) = self.chat.fail(id, reason) {
                 self.emit(e).await;
             }
+        }
+    }
+
+    /// Sends what the client state produced (answers, resends, next steps).
+    pub(super) async fn flush_outbox(&mut self) {
+        let out = self.chat.take_outbox();
+        if out.is_empty() && !self.chat.is_dirty() {
+            return;
+        }
+        if self.chat.take_must_save() {
+            self.save_memory_now();
+        }
+        for p in out {
+            self.send_raw(p);
+        }
+        if self.chat.has_stale() && self.retry_at.is_none() {
+            self.retry_at = Some(tokio::time::Instant::now() + STALE_RETRY);
         }
     }
 
@@ -308,7 +367,14 @@ impl Runner {
                     return self.emit(e).await;
                 }
                 match self.chat.dm(&to, text.clone()) {
-                    Some(p) => self.send_request(p).await,
+                    Some((id, packets)) => {
+                        self.queued(id).await;
+                        for p in packets {
+                            let pid = p.request_id().unwrap_or(id);
+                            self.transmit(pid, p).await;
+                        }
+                        self.flush_outbox().await;
+                    }
                     None => {
                         let reason = format!("nobody named '{to}' is here");
                         self.emit(Event::Failed {
@@ -318,6 +384,11 @@ impl Runner {
                         })
                         .await;
                     }
+                }
+            }
+            Command::UpdateKeys { to } => {
+                if let Some(p) = self.chat.rotate_keys(&to) {
+                    self.send_request(p).await;
                 }
             }
             Command::CreateRoom { name } => {
@@ -418,6 +489,7 @@ impl Runner {
         if let Some(name) = cfg.name {
             self.link = Some(host.connect_local());
             self.chat = ChatState::default();
+            self.chat.set_keys(self.keys());
             self.host_key = "local".into();
             self.memory_path = None;
             let register = self.chat.register(name);
@@ -443,9 +515,7 @@ impl Runner {
                 self.give_up("the host refused the name after reconnecting").await;
             }
         }
-        for out in self.chat.take_outbox() {
-            self.send_raw(out);
-        }
+        self.flush_outbox().await;
         if self.chat.is_dirty() && self.save_at.is_none() && self.memory_path.is_some() {
             self.save_at = Some(tokio::time::Instant::now() + MEMORY_SAVE_DELAY);
         }

@@ -66,7 +66,11 @@ pub fn load_or_create_identity(data_dir: &Path) -> Result<(Identity, StoreKind),
     if use_keychain {
         let account = keychain::account_for(data_dir);
         if let Some(bytes) = keychain::load(&account)? {
-            return Ok((parse(&bytes, "the keychain")?, StoreKind::Keychain));
+            let mut id = parse(&bytes, "the keychain")?;
+            if id.complete()? {
+                keychain::save(&account, &encode(&id))?;
+            }
+            return Ok((id, StoreKind::Keychain));
         }
         // An identity from an earlier file-only run stays the identity.
         if let Some(id) = load_file(data_dir)? {
@@ -85,10 +89,18 @@ pub fn load_or_create_identity(data_dir: &Path) -> Result<(Identity, StoreKind),
     Ok((id, StoreKind::File))
 }
 
+/// Reads `identity.key`; an identity saved by an older version gets its new keys and
+/// is written back.
 fn load_file(data_dir: &Path) -> Result<Option<Identity>, KeyStoreError> {
     let path = data_dir.join(IDENTITY_FILE);
     match std::fs::read(&path) {
-        Ok(bytes) => Ok(Some(parse(&bytes, &path.display().to_string())?)),
+        Ok(bytes) => {
+            let mut id = parse(&bytes, &path.display().to_string())?;
+            if id.complete()? {
+                write_atomic(&path, &encode(&id)).map_err(|source| KeyStoreError::Io { path, source })?;
+            }
+            Ok(Some(id))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(KeyStoreError::Io { path, source }),
     }
@@ -203,6 +215,38 @@ mod tests {
         let b = load_file(tmp.path()).unwrap().unwrap();
         assert_eq!(a.fingerprint(), b.fingerprint());
         assert_eq!(a.iroh_secret, b.iroh_secret);
+    }
+
+    #[test]
+    fn an_identity_from_before_group_keys_gets_them_once() {
+        #[derive(serde::Serialize)]
+        struct Old {
+            noise_private: [u8; 32],
+            noise_public: [u8; 32],
+            tls_key_pem: String,
+            #[serde(with = "serde_bytes")]
+            tls_cert_der: Vec<u8>,
+            iroh_secret: [u8; 32],
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let new = Identity::generate().unwrap();
+        let old = Old {
+            noise_private: new.noise_private,
+            noise_public: new.noise_public,
+            tls_key_pem: new.tls_key_pem.clone(),
+            tls_cert_der: new.tls_cert_der.clone(),
+            iroh_secret: new.iroh_secret,
+        };
+        std::fs::write(tmp.path().join(IDENTITY_FILE), encode(&old)).unwrap();
+        let a = load_file(tmp.path()).unwrap().unwrap();
+        assert_eq!(a.fingerprint(), new.fingerprint(), "the same identity");
+        assert!(!a.mls_signature.is_empty() && a.storage_key != [0; 32]);
+        let b = load_file(tmp.path()).unwrap().unwrap();
+        assert_eq!(
+            (a.mls_signature, a.storage_key),
+            (b.mls_signature, b.storage_key),
+            "saved once"
+        );
     }
 
     #[test]

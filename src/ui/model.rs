@@ -379,6 +379,10 @@ impl Model {
             }
             Event::Users { users } => self.users = users,
             Event::Presence { .. } => {}
+            Event::Undecryptable { conv, reason, .. } => {
+                let conv = self.conv_of(&conv);
+                self.system(conv, format!("a message could not be read: {reason}"));
+            }
             Event::Missed { conv, count, .. } => {
                 let conv = self.conv_of(&conv);
                 let what = if count == 1 { "message" } else { "messages" };

@@ -1,0 +1,311 @@
+//! End-to-end encrypted direct messages on the client: a DM waits for its MLS group
+//! (a key package fetched, a group created, its Welcome ordered by the host), goes out
+//! encrypted, and is encrypted again if the host says its epoch is stale.
+
+use super::chat::{ChatState, Pending};
+use super::event::Event;
+use crate::group::{Content, ContentBody, GroupError, Groups, Incoming, MemberId};
+use crate::protocol::limits::KEY_PACKAGE_TARGET;
+use crate::protocol::{ClientPacket, Conv, name_key};
+use uuid::Uuid;
+
+/// The keys a client's groups are made with.
+#[derive(Debug, Clone)]
+pub struct MlsKeys {
+    /// The stored MLS signature key (private half inside).
+    pub signature: Vec<u8>,
+    /// Our Noise static public key, named in our credential.
+    pub noise: [u8; 32],
+}
+
+impl ChatState {
+    /// The keys to make and restore groups with (set before connecting).
+    pub fn set_keys(&mut self, keys: MlsKeys) {
+        self.keys = Some(keys);
+    }
+
+    /// Once welcomed as `name`: our groups (restored, or new), and key packages topped up.
+    pub(super) fn start_groups(&mut self, name: &str, held_by_host: u32) {
+        let Some(keys) = self.keys.clone() else { return };
+        if self.groups.is_none() {
+            let me = MemberId {
+                name: name.to_string(),
+                noise: keys.noise,
+            };
+            let restored =
+                self.saved_groups
+                    .take()
+                    .and_then(|s| match Groups::restore(&keys.signature, me.clone(), &s) {
+                        Ok(g) => Some(g),
+                        Err(e) => {
+                            tracing::warn!(%e, "could not restore group state; starting without it");
+                            None
+                        }
+                    });
+            self.groups = restored.or_else(|| Groups::new(&keys.signature, me).ok());
+        }
+        let want = KEY_PACKAGE_TARGET.saturating_sub(held_by_host as usize);
+        self.upload_key_packages(want);
+    }
+
+    fn upload_key_packages(&mut self, n: usize) {
+        let Some(g) = &self.groups else { return };
+        if n == 0 {
+            return;
+        }
+        match g.key_packages(n) {
+            Ok(kps) => {
+                let id = Uuid::new_v4();
+                self.must_save = true;
+                let p = Pending::KeyPackages { packages: kps };
+                if let Some(packet) = self.packet_for(id, &p) {
+                    self.outbox.push(packet);
+                }
+                self.pending.insert(id, p);
+                self.order.push(id);
+            }
+            Err(e) => tracing::warn!(%e, "could not make key packages"),
+        }
+    }
+
+    /// A DM to the member named `to`: its id and the packets to send now (the message
+    /// itself, or the first step of starting its encrypted conversation). None if
+    /// nobody has that name.
+    pub fn dm(&mut self, to: &str, body: String) -> Option<(Uuid, Vec<ClientPacket>)> {
+        let me = self.me.clone()?;
+        let user = self.find_user(to)?.clone();
+        if name_key(&user.name) == name_key(&me) {
+            return None;
+        }
+        let conv = Conv::dm(&me, &user.name);
+        let id = Uuid::new_v4();
+        let pending = Pending::Dm {
+            conv: conv.clone(),
+            name: user.name.clone(),
+            body,
+            message: None,
+        };
+        self.pending.insert(id, pending);
+        self.order.push(id);
+        if self.groups.as_ref().is_some_and(|g| g.has(&conv)) {
+            return Some((id, self.seal(id).into_iter().collect()));
+        }
+        self.waiting.entry(conv.clone()).or_default().push(id);
+        let starting = self.pending.values().any(|p| match p {
+            Pending::FetchKeyPackage { conv: c, .. } | Pending::CreateGroup { conv: c, .. } => *c == conv,
+            _ => false,
+        });
+        if starting {
+            return Some((id, vec![]));
+        }
+        Some((id, vec![self.start_group(conv, &user.name, None)]))
+    }
+
+    /// First step of a new group for `conv` with member `name`: fetch its key package.
+    /// `replaces`: the group the host has for `conv`, when ours is lost.
+    fn start_group(&mut self, conv: Conv, name: &str, replaces: Option<Vec<u8>>) -> ClientPacket {
+        let fetch = Uuid::new_v4();
+        self.pending.insert(fetch, Pending::FetchKeyPackage { conv, replaces });
+        self.order.push(fetch);
+        ClientPacket::FetchKeyPackage {
+            id: fetch,
+            name: name.to_string(),
+        }
+    }
+
+    /// Encrypts pending DM `id` in its conversation's group (now); the packet to send.
+    fn seal(&mut self, id: Uuid) -> Option<ClientPacket> {
+        let Some(Pending::Dm { conv, body, .. }) = self.pending.get(&id).cloned() else {
+            return None;
+        };
+        let g = self.groups.as_mut()?;
+        match g.encrypt(&conv, &Content::text(id, body)) {
+            Ok(bytes) => {
+                self.must_save = true;
+                if let Some(Pending::Dm { message, .. }) = self.pending.get_mut(&id) {
+                    *message = Some(bytes);
+                }
+                self.packet_for(id, self.pending.get(&id)?)
+            }
+            Err(e) => {
+                tracing::warn!(%e, "could not encrypt");
+                None
+            }
+        }
+    }
+
+    /// The other member's key package arrived: a group with it, its Welcome to the host.
+    pub(super) fn key_package(&mut self, id: Uuid, name: &str, package: &[u8]) -> Vec<Event> {
+        let Some(Pending::FetchKeyPackage { conv, replaces }) = self.settle(id) else {
+            return vec![];
+        };
+        let Some(g) = self.groups.as_mut() else { return vec![] };
+        match g.create_with(&conv, package, name) {
+            Ok(created) => {
+                self.must_save = true;
+                let create = Uuid::new_v4();
+                let p = Pending::CreateGroup {
+                    conv,
+                    welcome: created.welcome,
+                    info: created.group_info,
+                    replaces,
+                };
+                self.pending.insert(create, p);
+                self.order.push(create);
+                if let Some(packet) = self.packet_for(create, &self.pending[&create]) {
+                    self.outbox.push(packet);
+                }
+                vec![]
+            }
+            Err(e) => self.fail_waiting(
+                &conv,
+                &format!("could not start an encrypted conversation with {name}: {e}"),
+            ),
+        }
+    }
+
+    /// Every DM waiting for `conv`'s group fails with `reason`.
+    pub(super) fn fail_waiting(&mut self, conv: &Conv, reason: &str) -> Vec<Event> {
+        let ids = self.waiting.remove(conv).unwrap_or_default();
+        ids.into_iter().filter_map(|id| self.fail(id, reason)).collect()
+    }
+
+    /// The group of `conv` is ready: the DMs waiting for it go out.
+    pub(super) fn flush_waiting(&mut self, conv: &Conv) {
+        for id in self.waiting.remove(conv).unwrap_or_default() {
+            if let Some(p) = self.seal(id) {
+                self.outbox.push(p);
+            }
+        }
+    }
+
+    /// After an epoch change in `conv`: DMs the host called stale are encrypted again.
+    pub(super) fn resend_stale(&mut self, conv: &Conv) {
+        for id in self.stale.remove(conv).unwrap_or_default() {
+            if self.pending.contains_key(&id)
+                && let Some(p) = self.seal(id)
+            {
+                self.outbox.push(p);
+            }
+        }
+    }
+
+    /// Encrypts every stale DM again now (a timer calls this if no commit came).
+    pub fn retry_stale(&mut self) {
+        let convs: Vec<Conv> = self.stale.keys().cloned().collect();
+        for c in convs {
+            self.resend_stale(&c);
+        }
+    }
+
+    /// True while some DM waits to be encrypted again.
+    pub fn has_stale(&self) -> bool {
+        !self.stale.is_empty()
+    }
+
+    /// One group message from the log (not ours): read, joined, or applied.
+    pub(super) fn group_entry(&mut self, conv: &Conv, message: &[u8], at: u64) -> Vec<Event> {
+        let Some(g) = self.groups.as_mut() else { return vec![] };
+        let result = g.process(conv, message);
+        self.must_save = true;
+        match result {
+            Ok(Incoming::Message { from, content, .. }) => {
+                if !self.first_sight(content.id) {
+                    return vec![];
+                }
+                let ContentBody::Text { body } = content.body;
+                vec![Event::Dm {
+                    id: content.id,
+                    from: from.name,
+                    body,
+                    at,
+                }]
+            }
+            Ok(Incoming::Joined) => {
+                self.flush_waiting(conv);
+                self.resend_stale(conv);
+                // The Welcome used up one of our key packages.
+                self.upload_key_packages(1);
+                vec![]
+            }
+            Ok(Incoming::Commit { .. }) => {
+                self.resend_stale(conv);
+                vec![]
+            }
+            Ok(Incoming::Proposal | Incoming::Own) | Err(GroupError::Duplicate) => vec![],
+            Err(e) => {
+                if matches!(e, GroupError::NoGroup | GroupError::OutOfSync) {
+                    self.recover(conv, message);
+                }
+                vec![Event::Undecryptable {
+                    conv: conv.clone(),
+                    label: self.conv_label(conv),
+                    reason: e.to_string(),
+                }]
+            }
+        }
+    }
+
+    /// Our copy of a DM's group is lost or behind: start a new one that replaces the
+    /// group the host has (the other member joins it from its Welcome).
+    fn recover(&mut self, conv: &Conv, message: &[u8]) {
+        let Conv::Dm { .. } = conv else { return };
+        let starting = self.pending.values().any(|p| match p {
+            Pending::FetchKeyPackage { conv: c, .. } | Pending::CreateGroup { conv: c, .. } => c == conv,
+            _ => false,
+        });
+        let me = self.me.clone().unwrap_or_default();
+        let (Some(partner), false) = (conv.partner(&me).map(str::to_string), starting) else {
+            return;
+        };
+        if let Ok(crate::group::framing::Framing::Message { group_id, .. }) = crate::group::framing::framing(message) {
+            let p = self.start_group(conv.clone(), &partner, Some(group_id));
+            self.outbox.push(p);
+        }
+    }
+
+    /// The host refused our group creation: another group came first (we join it from
+    /// its Welcome in the log, if we have not already), or something else is wrong.
+    pub(super) fn creation_refused(&mut self, conv: &Conv, info: &[u8], reason: &str) -> Vec<Event> {
+        if reason == crate::host::STALE {
+            let ours = crate::group::framing::group_info(info).ok().map(|(g, _)| g);
+            if let Some(g) = self.groups.as_mut()
+                && ours.is_some()
+                && g.group_id(conv) == ours
+            {
+                g.discard(conv);
+            }
+            return vec![];
+        }
+        self.fail_waiting(conv, reason)
+    }
+
+    /// Fresh keys of ours in the DM with `to` (a commit for the host to order).
+    pub fn rotate_keys(&mut self, to: &str) -> Option<ClientPacket> {
+        let me = self.me.clone()?;
+        let user = self.find_user(to)?.clone();
+        let conv = Conv::dm(&me, &user.name);
+        let (message, info) = match self.groups.as_mut()?.update(&conv) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(%e, "could not refresh keys");
+                return None;
+            }
+        };
+        self.must_save = true;
+        let id = Uuid::new_v4();
+        let p = Pending::Commit { conv, message, info };
+        let packet = self.packet_for(id, &p);
+        self.pending.insert(id, p);
+        self.order.push(id);
+        packet
+    }
+
+    /// Takes and clears "save before sending" (secrets were used).
+    pub fn take_must_save(&mut self) -> bool {
+        std::mem::take(&mut self.must_save)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,220 @@
+//! Two client states and a scripted host between them: a DM starts its group from a
+//! key package, is read by the other side with the sender from its credential, and a
+//! DM the host calls stale is encrypted again after the epoch change, once.
+
+use super::*;
+use crate::group::new_signature_key;
+use crate::protocol::{EntryBody, HostPacket, Limits, UserInfo};
+
+fn client(name: &str) -> ChatState {
+    let mut c = ChatState::default();
+    c.set_keys(MlsKeys {
+        signature: new_signature_key().unwrap(),
+        noise: [name.len() as u8; 32],
+    });
+    let ClientPacket::Register { id, .. } = c.register(name.into()) else {
+        panic!()
+    };
+    let users = ["ana", "bob"].map(|n| UserInfo {
+        name: n.into(),
+        away: false,
+    });
+    c.on_packet(HostPacket::Welcome {
+        id,
+        name: name.into(),
+        incarnation: Uuid::nil(),
+        started_at: 0,
+        resumed: false,
+        users: users.to_vec(),
+        rooms: vec![],
+        cursors: vec![],
+        key_packages: 0,
+        limits: Limits {
+            max_body: 1,
+            max_packet: 1,
+            rate_per_sec: 1,
+            rate_burst: 1,
+            grace_secs: 1,
+        },
+    });
+    c
+}
+
+/// The packets a client has to send now.
+fn sent(c: &mut ChatState) -> Vec<ClientPacket> {
+    c.take_outbox()
+}
+
+fn entry(conv: &Conv, seq: u64, from: &str, id: Uuid, message: Vec<u8>) -> HostPacket {
+    HostPacket::Entry {
+        conv: conv.clone(),
+        seq,
+        at: 0,
+        from: Some(from.into()),
+        id: Some(id),
+        body: EntryBody::Mls { message },
+    }
+}
+
+#[test]
+fn a_dm_goes_end_to_end_and_a_stale_one_is_encrypted_again_once() {
+    let (mut ana, mut bob) = (client("ana"), client("bob"));
+    // Both upload key packages once welcomed (and must save their secrets first).
+    assert!(bob.take_must_save());
+    let bob_kp = match &sent(&mut bob)[..] {
+        [ClientPacket::KeyPackages { packages, .. }] => packages[0].to_vec(),
+        other => panic!("{} packets", other.len()),
+    };
+    assert!(bob_kp.len() > 100);
+    sent(&mut ana);
+
+    // ana's first DM: key package, new group, its Welcome to the host...
+    let (dm_id, packets) = ana.dm("bob", "psst".into()).unwrap();
+    let [ClientPacket::FetchKeyPackage { id: fetch, .. }] = &packets[..] else {
+        panic!("{} packets", packets.len())
+    };
+    ana.on_packet(HostPacket::KeyPackage {
+        id: *fetch,
+        name: "bob".into(),
+        package: bob_kp,
+    });
+    let [
+        ClientPacket::Mls {
+            id: create,
+            message: welcome,
+            group_info: Some(_),
+            conv,
+            ..
+        },
+    ] = &sent(&mut ana)[..]
+    else {
+        panic!()
+    };
+    let (create, welcome, conv) = (*create, welcome.clone(), conv.clone());
+    assert_eq!(conv, Conv::dm("ana", "bob"));
+    // ... ordered by the host: then the DM itself goes out, encrypted.
+    ana.on_packet(HostPacket::Ack {
+        id: create,
+        seq: Some(1),
+    });
+    let [ClientPacket::Mls { id, message, .. }] = &sent(&mut ana)[..] else {
+        panic!()
+    };
+    assert_eq!(*id, dm_id);
+    assert!(!message.windows(4).any(|w| w == b"psst"), "encrypted");
+    let dm1 = message.clone();
+    let ev = ana.on_packet(HostPacket::Ack {
+        id: dm_id,
+        seq: Some(2),
+    });
+    assert!(matches!(&ev[0], Event::DmSent { body, .. } if body == "psst"));
+
+    // bob reads the log: joins from the Welcome, then reads the DM from ana.
+    assert!(bob.on_packet(entry(&conv, 1, "ana", create, welcome)).is_empty());
+    let ev = bob.on_packet(entry(&conv, 2, "ana", dm_id, dm1.clone()));
+    assert!(matches!(&ev[0], Event::Dm { from, body, .. } if from == "ana" && body == "psst"));
+    // The Welcome used one of bob's key packages: he uploads one more.
+    assert!(
+        sent(&mut bob)
+            .iter()
+            .any(|p| matches!(p, ClientPacket::KeyPackages { packages, .. } if packages.len() == 1))
+    );
+
+    // ana refreshes her keys (epoch 2) while bob answers at epoch 1.
+    let rotate = ana.rotate_keys("bob").unwrap();
+    let ClientPacket::Mls {
+        id: commit_id,
+        message: commit,
+        ..
+    } = rotate.clone()
+    else {
+        panic!()
+    };
+    ana.on_packet(HostPacket::Ack {
+        id: commit_id,
+        seq: Some(3),
+    });
+    let (reply, packets) = bob.dm("ana", "stale?".into()).unwrap();
+    let [ClientPacket::Mls { message: old, .. }] = &packets[..] else {
+        panic!()
+    };
+    let old = old.clone();
+    // The host ordered ana's commit first: bob's reply is stale. Nothing is shown...
+    let ev = bob.on_packet(HostPacket::Refused {
+        id: reply,
+        reason: crate::host::STALE.into(),
+    });
+    assert!(ev.is_empty() && bob.has_stale());
+    // ... until the commit arrives: then the reply is encrypted again, same id.
+    assert!(bob.on_packet(entry(&conv, 3, "ana", commit_id, commit)).is_empty());
+    let [ClientPacket::Mls { id, message: again, .. }] = &sent(&mut bob)[..] else {
+        panic!()
+    };
+    assert_eq!(*id, reply);
+    assert_ne!(*again, old, "encrypted again at the new epoch");
+    assert!(!bob.has_stale());
+    let ev = ana.on_packet(entry(&conv, 4, "bob", reply, again.clone()));
+    assert!(matches!(&ev[0], Event::Dm { body, .. } if body == "stale?"));
+    // Once: the same message again is not shown twice.
+    assert!(ana.on_packet(entry(&conv, 5, "bob", reply, again.clone())).is_empty());
+}
+
+#[test]
+fn both_start_the_same_dm_at_once_and_end_in_one_group() {
+    let (mut ana, mut bob) = (client("ana"), client("bob"));
+    let kp = |c: &mut ChatState| match &c.take_outbox()[..] {
+        [ClientPacket::KeyPackages { packages, .. }] => packages[0].to_vec(),
+        other => panic!("{} packets", other.len()),
+    };
+    let (ana_kp, bob_kp) = (kp(&mut ana), kp(&mut bob));
+    let start = |c: &mut ChatState, to: &str, package: Vec<u8>| {
+        let (id, p) = c.dm(to, format!("hi {to}")).unwrap();
+        let [ClientPacket::FetchKeyPackage { id: f, .. }] = &p[..] else {
+            panic!()
+        };
+        c.on_packet(HostPacket::KeyPackage {
+            id: *f,
+            name: to.into(),
+            package,
+        });
+        let [
+            ClientPacket::Mls {
+                id: create, message, ..
+            },
+        ] = &c.take_outbox()[..]
+        else {
+            panic!()
+        };
+        (id, *create, message.clone())
+    };
+    let (a_dm, a_create, a_welcome) = start(&mut ana, "bob", bob_kp);
+    let (b_dm, b_create, _b_welcome) = start(&mut bob, "ana", ana_kp);
+    let conv = Conv::dm("ana", "bob");
+    // The host orders ana's group first and refuses bob's.
+    ana.on_packet(HostPacket::Ack {
+        id: a_create,
+        seq: Some(1),
+    });
+    let [ClientPacket::Mls { message: a_msg, .. }] = &ana.take_outbox()[..] else {
+        panic!()
+    };
+    let a_msg = a_msg.clone();
+    bob.on_packet(HostPacket::Refused {
+        id: b_create,
+        reason: crate::host::STALE.into(),
+    });
+    // bob joins ana's group from the log and sends his waiting DM in it.
+    bob.on_packet(entry(&conv, 1, "ana", a_create, a_welcome));
+    let ev = bob.on_packet(entry(&conv, 2, "ana", a_dm, a_msg));
+    assert!(matches!(&ev[0], Event::Dm { body, .. } if body == "hi bob"));
+    let out = bob.take_outbox();
+    let b_msg = out
+        .iter()
+        .find_map(|p| match p {
+            ClientPacket::Mls { id, message, .. } if *id == b_dm => Some(message.clone()),
+            _ => None,
+        })
+        .expect("bob's DM goes out in ana's group");
+    let ev = ana.on_packet(entry(&conv, 3, "bob", b_dm, b_msg));
+    assert!(matches!(&ev[0], Event::Dm { body, .. } if body == "hi ana"));
+}
