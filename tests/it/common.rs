@@ -135,6 +135,14 @@ impl Peer {
             .await
     }
 
+    /// Collects events for `d` (to check what did not happen meanwhile).
+    pub async fn drain_for(&mut self, d: Duration) {
+        let until = tokio::time::Instant::now() + d;
+        while let Ok(Some(e)) = tokio::time::timeout_at(until, self.ev.recv()).await {
+            self.log.push(e);
+        }
+    }
+
     pub fn saw(&self, pred: impl Fn(&Event) -> bool) -> bool {
         self.log.iter().any(pred)
     }

@@ -5,6 +5,7 @@ mod capture;
 mod catchup;
 mod cli;
 mod common;
+mod e2ee;
 mod host;
 mod hostile;
 mod hygiene;

@@ -15,6 +15,8 @@ pub struct Proxy {
     generation: watch::Sender<u64>,
     pub open: Arc<AtomicBool>,
     pub mute: Arc<AtomicBool>,
+    /// While set, the host's bytes are kept back (not lost) until it is cleared.
+    pub hold: Arc<AtomicBool>,
 }
 
 impl Proxy {
@@ -24,7 +26,8 @@ impl Proxy {
         let (generation, _) = watch::channel(0u64);
         let open = Arc::new(AtomicBool::new(true));
         let mute = Arc::new(AtomicBool::new(false));
-        let (g, o, m) = (generation.clone(), open.clone(), mute.clone());
+        let hold = Arc::new(AtomicBool::new(false));
+        let (g, o, m, h) = (generation.clone(), open.clone(), mute.clone(), hold.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if !o.load(Ordering::SeqCst) {
@@ -32,6 +35,7 @@ impl Proxy {
                 }
                 let mut cut = g.subscribe();
                 let mute = m.clone();
+                let hold = h.clone();
                 tokio::spawn(async move {
                     let Ok(host) = TcpStream::connect(upstream).await else {
                         return;
@@ -41,13 +45,25 @@ impl Proxy {
                     let up = async { tokio::io::copy(&mut cr, &mut hw).await };
                     let down = async {
                         let mut buf = vec![0u8; 16 * 1024];
+                        let mut held = Vec::new();
                         loop {
-                            let n = hr.read(&mut buf).await.unwrap_or(0);
+                            let read =
+                                tokio::time::timeout(std::time::Duration::from_millis(20), hr.read(&mut buf)).await;
+                            let n = match read {
+                                Ok(r) => r.unwrap_or(0),
+                                Err(_) => usize::MAX, // nothing new: maybe release what is held
+                            };
                             if n == 0 {
                                 break;
                             }
-                            if !mute.load(Ordering::SeqCst) && cw.write_all(&buf[..n]).await.is_err() {
-                                break;
+                            if n != usize::MAX && !mute.load(Ordering::SeqCst) {
+                                held.extend_from_slice(&buf[..n]);
+                            }
+                            if !hold.load(Ordering::SeqCst) && !held.is_empty() {
+                                if cw.write_all(&held).await.is_err() {
+                                    break;
+                                }
+                                held.clear();
                             }
                         }
                     };
@@ -64,6 +80,7 @@ impl Proxy {
             generation,
             open,
             mute,
+            hold,
         }
     }
 

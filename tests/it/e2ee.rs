@@ -1,0 +1,226 @@
+//! End-to-end encryption with real processes: a host without a participant routes a
+//! DM it cannot read (its memory is searched afterwards), DMs survive host and app
+//! restarts, and a DM the host calls stale is encrypted again and delivered once.
+
+use crate::cli::Proc;
+use crate::common::{Peer, start_host};
+use crate::proxy::Proxy;
+use severus::service::{Command, Event};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// True if `needle` is anywhere in the readable memory of process `pid` (read as root
+/// through /proc/PID/mem, region by region).
+pub fn in_memory(pid: u32, needle: &[u8]) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(maps) = std::fs::read_to_string(format!("/proc/{pid}/maps")) else {
+        return false;
+    };
+    let Ok(mut mem) = std::fs::File::open(format!("/proc/{pid}/mem")) else {
+        return false;
+    };
+    for line in maps.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if !perms.starts_with('r') {
+            continue;
+        }
+        let Some((a, b)) = range.split_once('-') else { continue };
+        let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
+            continue;
+        };
+        if b - a > (1 << 30) || mem.seek(SeekFrom::Start(a)).is_err() {
+            continue;
+        }
+        let mut buf = vec![0u8; (b - a) as usize];
+        if mem.read_exact(&mut buf).is_ok() && buf.windows(needle.len()).any(|w| w == needle) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Checks that reading another process's memory works here at all.
+pub fn can_read_memory(pid: u32) -> bool {
+    std::fs::File::open(format!("/proc/{pid}/mem")).is_ok()
+}
+
+async fn bare_host(dir: &Path, port: u16) -> (Proc, SocketAddr) {
+    let port = port.to_string();
+    let mut h = Proc::spawn(dir, &["host", "--bind", "127.0.0.1", "--port", &port]);
+    let l = h.line_where(|l| l.starts_with("listening: ")).await;
+    (h, l["listening: ".len()..].parse().unwrap())
+}
+
+fn member(dir: &Path, target: SocketAddr, name: &str, trust: bool) -> Proc {
+    let t = target.to_string();
+    let mut args = vec!["join", &t, "--name", name];
+    if trust {
+        args.push("--trust");
+    }
+    Proc::spawn(dir, &args)
+}
+
+async fn connected(p: &mut Proc) {
+    p.err_line(|l| l.starts_with("connected to ")).await;
+}
+
+#[tokio::test]
+async fn a_host_without_a_participant_routes_a_dm_it_cannot_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (mut host, addr) = bare_host(&d("host"), 0).await;
+    let pid = host.pid().unwrap();
+    assert!(
+        can_read_memory(pid),
+        "this test reads the host's memory: run it as root"
+    );
+    let mut gina = member(&d("gina"), addr, "gina", true);
+    connected(&mut gina).await;
+    let mut hugo = member(&d("hugo"), addr, "hugo", true);
+    connected(&mut hugo).await;
+    gina.line("* hugo joined").await;
+    let secret = format!("the eagle lands at dawn {}", uuid::Uuid::new_v4().simple());
+    gina.say(&format!("/dm hugo {secret}")).await;
+    hugo.line(&format!("[dm from gina] {secret}")).await;
+    gina.line(&format!("[dm to hugo] {secret}")).await;
+    hugo.say("/dm gina roger").await;
+    gina.line("[dm from hugo] roger").await;
+    // What the host can read is found by the search: names (it routes by them) and,
+    // until rooms are end-to-end encrypted too, a lobby message...
+    let lobby = format!("lobby text {}", uuid::Uuid::new_v4().simple());
+    gina.say(&lobby).await;
+    hugo.line(&format!("[lobby] gina: {lobby}")).await;
+    assert!(in_memory(pid, b"hugo"), "the memory search finds what is there");
+    assert!(
+        in_memory(pid, lobby.as_bytes()),
+        "the memory search finds a readable message"
+    );
+    // ... and the text is nowhere in it.
+    assert!(!in_memory(pid, secret.as_bytes()), "the host holds the DM's text");
+    assert!(
+        !in_memory(pid, b"the eagle lands"),
+        "the host holds part of the DM's text"
+    );
+    host.kill().await;
+}
+
+#[tokio::test]
+async fn dms_survive_a_host_restart_and_app_restarts_without_a_prompt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (mut host, addr) = bare_host(&d("host"), 0).await;
+    let mut gina = member(&d("gina"), addr, "gina", true);
+    connected(&mut gina).await;
+    let mut hugo = member(&d("hugo"), addr, "hugo", true);
+    connected(&mut hugo).await;
+    gina.line("* hugo joined").await;
+    gina.say("/dm hugo one").await;
+    hugo.line("[dm from gina] one").await;
+
+    // kill -9 the host and start it again: the DM group lives on in the members.
+    host.kill().await;
+    gina.line("* reconnecting").await;
+    let (mut host2, _) = bare_host(&d("host"), addr.port()).await;
+    gina.line("* reconnected").await;
+    hugo.line("* reconnected").await;
+    gina.say("/dm hugo two").await;
+    hugo.line("[dm from gina] two").await;
+    hugo.say("/dm gina back").await;
+    gina.line("[dm from hugo] back").await;
+
+    // hugo's app restarts (no --trust: the host is pinned, so no prompt).
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    hugo.kill().await;
+    gina.say("/dm hugo three").await;
+    gina.line("[dm to hugo] three").await;
+    let mut hugo = member(&d("hugo"), addr, "hugo", false);
+    hugo.line("[dm from gina] three").await;
+    hugo.say("/dm gina four").await;
+    gina.line("[dm from hugo] four").await;
+    // And gina's.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    gina.kill().await;
+    let mut gina = member(&d("gina"), addr, "gina", false);
+    connected(&mut gina).await;
+    gina.say("/dm hugo five").await;
+    hugo.line("[dm from gina] five").await;
+    for p in [&mut gina, &mut hugo] {
+        assert!(
+            !p.drain_err().iter().any(|l| l.contains("Trust this host")),
+            "no trust prompt"
+        );
+        assert!(!p.seen_out.iter().any(|l| l.starts_with("! ")), "{:#?}", p.seen_out);
+    }
+    host2.kill().await;
+}
+
+#[tokio::test]
+async fn a_stale_dm_is_encrypted_again_and_delivered_once() {
+    let (_host, addr, hid) = start_host().await;
+    let mut ana = Peer::join(addr, &hid, "ana").await;
+    let proxy = Proxy::start(addr).await;
+    let mut bob = Peer::trusting(&proxy.addr.to_string(), &hid);
+    bob.cmd(Command::Connect {
+        target: proxy.addr.to_string(),
+        name: "bob".into(),
+        net: Default::default(),
+    })
+    .await;
+    bob.until(|e| matches!(e, Event::Connected { .. })).await;
+    ana.until(|e| matches!(e, Event::Joined { name, .. } if name == "bob"))
+        .await;
+    ana.cmd(Command::Dm {
+        to: "bob".into(),
+        text: "hi".into(),
+    })
+    .await;
+    bob.until(|e| matches!(e, Event::Dm { body, .. } if body == "hi")).await;
+
+    // bob hears nothing for a moment: ana refreshes her keys (a commit), and bob
+    // answers in the epoch he knows, which the host then calls stale.
+    proxy.hold.store(true, Ordering::SeqCst);
+    ana.cmd(Command::UpdateKeys { to: "bob".into() }).await;
+    ana.until(|e| matches!(e, Event::Acked { .. })).await;
+    bob.cmd(Command::Dm {
+        to: "ana".into(),
+        text: "answer".into(),
+    })
+    .await;
+    // Not delivered meanwhile: the host refused it as stale (it would reach ana, who
+    // is not behind the proxy, at once otherwise).
+    ana.drain_for(Duration::from_millis(500)).await;
+    assert!(!ana.saw(|e| matches!(e, Event::Dm { body, .. } if body == "answer")));
+    proxy.hold.store(false, Ordering::SeqCst);
+
+    ana.until(|e| matches!(e, Event::Dm { body, .. } if body == "answer"))
+        .await;
+    bob.until(|e| matches!(e, Event::DmSent { body, .. } if body == "answer"))
+        .await;
+    ana.cmd(Command::Dm {
+        to: "bob".into(),
+        text: "sentinel".into(),
+    })
+    .await;
+    bob.until(|e| matches!(e, Event::Dm { body, .. } if body == "sentinel"))
+        .await;
+    ana.cmd(Command::Dm {
+        to: "bob".into(),
+        text: "sentinel 2".into(),
+    })
+    .await;
+    bob.until(|e| matches!(e, Event::Dm { body, .. } if body == "sentinel 2"))
+        .await;
+    let answers = ana
+        .log
+        .iter()
+        .filter(|e| matches!(e, Event::Dm { body, .. } if body == "answer"))
+        .count();
+    assert_eq!(answers, 1, "delivered once");
+    assert!(!bob.saw(|e| matches!(e, Event::Failed { .. })));
+    assert!(!ana.saw(|e| matches!(e, Event::Undecryptable { .. })));
+}
