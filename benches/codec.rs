@@ -1,11 +1,13 @@
 //! Micro-benchmarks: packet encode/decode in CBOR and, for comparison, JSON; Noise
-//! transport encrypt+decrypt by size; a full Noise XX handshake in memory.
+//! transport encrypt+decrypt by size; a full Noise XX handshake in memory; MLS costs
+//! of a DM (encrypt + decrypt of 1 KiB, making the group).
 //!
 //! `cargo bench --bench codec --no-default-features`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use severus::crypto::Identity;
 use severus::crypto::noise::{Initiator, Responder, Transport};
+use severus::group::{Content, Groups, MemberId, new_signature_key};
 use severus::protocol::{Conv, EntryBody, HostPacket, decode, encode};
 use std::hint::black_box;
 use uuid::Uuid;
@@ -92,5 +94,37 @@ fn noise(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, codec, noise);
+fn member(name: &str) -> Groups {
+    let id = MemberId {
+        name: name.into(),
+        noise: [name.len() as u8; 32],
+    };
+    Groups::new(&new_signature_key().unwrap(), id).unwrap()
+}
+
+/// A DM group between two fresh members: key package, create + add, Welcome joined.
+fn dm_pair() -> (Groups, Groups, Conv) {
+    let (mut a, mut b) = (member("ana"), member("bo"));
+    let conv = Conv::dm("ana", "bo");
+    let kp = b.key_packages(1).unwrap().remove(0);
+    let created = a.create_with(&conv, &kp, "bo").unwrap();
+    a.confirm(&conv).unwrap();
+    b.process(&conv, &created.welcome).unwrap();
+    (a, b, conv)
+}
+
+/// MLS costs of a DM: encrypt + decrypt of 1 KiB, and making the group.
+fn mls(c: &mut Criterion) {
+    let (mut a, mut b, conv) = dm_pair();
+    let body = "m".repeat(1024);
+    c.bench_function("mls_dm_encrypt_decrypt_1k", |bench| {
+        bench.iter(|| {
+            let ct = a.encrypt(&conv, &Content::text(Uuid::nil(), body.clone())).unwrap();
+            b.process(&conv, black_box(&ct)).unwrap()
+        })
+    });
+    c.bench_function("mls_dm_group_create", |bench| bench.iter(dm_pair));
+}
+
+criterion_group!(benches, codec, noise, mls);
 criterion_main!(benches);

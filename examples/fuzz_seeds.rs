@@ -5,8 +5,9 @@
 
 use severus::crypto::Identity;
 use severus::crypto::noise::{Initiator, Responder};
+use severus::group::{Content, Groups, MemberId, new_signature_key};
 use severus::protocol::samples::{client_samples, host_samples};
-use severus::protocol::{HostPacket, encode, to_frames};
+use severus::protocol::{Conv, HostPacket, encode, to_frames};
 use std::path::Path;
 
 fn write(target: &str, name: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -50,6 +51,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut seed = vec![m1.len() as u8];
     seed.extend_from_slice(&m1);
     write("noise_responder", "m1", &seed)?;
+
+    // Real MLS messages: a key package, a Welcome with its GroupInfo, an application
+    // message and a commit of a DM group.
+    let id = |n: &str| MemberId {
+        name: n.into(),
+        noise: [n.len() as u8; 32],
+    };
+    let mut ana = Groups::new(&new_signature_key()?, id("ana"))?;
+    let mut bo = Groups::new(&new_signature_key()?, id("bo"))?;
+    let conv = Conv::dm("ana", "bo");
+    let kp = bo.key_packages(1)?.remove(0);
+    let created = ana.create_with(&conv, &kp, "bo")?;
+    ana.confirm(&conv)?;
+    bo.process(&conv, &created.welcome)?;
+    let app = ana.encrypt(&conv, &Content::text(uuid::Uuid::nil(), "hello".into()))?;
+    let (commit, info) = ana.update(&conv)?;
+    for (name, bytes) in [
+        ("key_package", &kp),
+        ("welcome", &created.welcome),
+        ("group_info", &info),
+        ("application", &app),
+        ("commit", &commit),
+    ] {
+        write("mls_framing", name, bytes)?;
+        write("mls_client", name, bytes)?;
+    }
 
     let ticket = "endpointaawamkaucpe4vtqgkl3fxueqexmcvuhwa6brvk4l2zncyy23gw4caaibab7qaaabstgqe";
     write("ticket_parse", "ticket", ticket.as_bytes())?;

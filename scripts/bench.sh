@@ -11,8 +11,8 @@ cargo build --release --no-default-features --bin severus --bench relay --bench 
 export SEVERUS_BIN="$PWD/target/release/severus"
 if [ -n "$quick" ]; then
   cargo bench --no-default-features --bench codec -- --warm-up-time 0.3 --measurement-time 0.7 2>&1 \
-    | grep -E "^(codec|noise)|time:|size of" >&2 || true
+    | grep -E "^(codec|noise|mls)|time:|size of" >&2 || true
 else
-  cargo bench --no-default-features --bench codec 2>&1 | grep -E "^(codec|noise)|time:|thrpt:|size of" >&2 || true
+  cargo bench --no-default-features --bench codec 2>&1 | grep -E "^(codec|noise|mls)|time:|thrpt:|size of" >&2 || true
 fi
 cargo bench --no-default-features --bench relay -- $quick 2>/dev/null | grep -E "^\||^relay_ratio|^$"
