@@ -19,8 +19,9 @@ fn message(body_len: usize) -> HostPacket {
         at: 1_700_000_000_000,
         from: Some("alice".into()),
         id: Some(Uuid::new_v4()),
-        body: EntryBody::Text {
-            body: "x".repeat(body_len),
+        body: EntryBody::Mls {
+            message: vec![b'x'; body_len],
+            committer: None,
         },
     }
 }

@@ -52,9 +52,88 @@ fn parse(body: &str) -> Option<(usize, usize, u64)> {
     ))
 }
 
+/// A message's sender, sequence number and send time, carried in its request id (the
+/// host relays MLS ciphertext the harness does not decrypt).
+fn id_of(sender: usize, seq: usize, t: u64) -> Uuid {
+    Uuid::from_u128(
+        ((sender as u128) << 112) | (((seq as u128) & 0xffff_ffff) << 80) | (u128::from(t) & ((1 << 80) - 1)),
+    )
+}
+
+fn from_id(id: Uuid) -> (usize, usize, u64) {
+    let v = id.as_u128();
+    (
+        (v >> 112) as usize,
+        ((v >> 80) & 0xffff_ffff) as usize,
+        (v & ((1 << 80) - 1)) as u64,
+    )
+}
+
+/// One real MLS application message of a 1 KiB body in each bench host's lobby group:
+/// every member posts these bytes (the host checks their framing, group and epoch;
+/// the MLS costs themselves are in the micro-benchmarks).
+static LOBBY_MESSAGE: std::sync::Mutex<Vec<(SocketAddr, Arc<Vec<u8>>)>> = std::sync::Mutex::new(Vec::new());
+
+/// Makes `conv`'s group on the host through an open link (registered as `name` with
+/// `me`), and returns one message of `len` bytes of text encrypted in it.
+async fn found_group(
+    r: &mut SessionReader,
+    w: &mut SessionWriter,
+    me: &Identity,
+    name: &str,
+    conv: Conv,
+    len: usize,
+) -> Vec<u8> {
+    // The Welcome (read by `ours_as`) held the host's key.
+    let host_key = HOST_KEY.lock().expect("lock").clone();
+    let id = severus::group::MemberId {
+        name: name.into(),
+        noise: me.noise_public,
+    };
+    let mut g = severus::group::Groups::new(&me.mls_signature, id).expect("group");
+    let info = g.create(&conv, &host_key).expect("create");
+    let claim = ClientPacket::GroupInfo {
+        id: Uuid::new_v4(),
+        conv: conv.clone(),
+        info: serde_bytes::ByteBuf::from(info),
+    };
+    w.send(&claim).await.expect("claim");
+    while let Ok(Some(p)) = r.recv::<HostPacket>().await {
+        match p {
+            HostPacket::Ack { .. } => break,
+            HostPacket::Refused { reason, .. } => panic!("claim refused: {reason}"),
+            _ => {}
+        }
+    }
+    let content = severus::group::Content::text(Uuid::nil(), "x".repeat(len));
+    g.encrypt(&conv, &content).expect("encrypt")
+}
+
+static HOST_KEY: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// The lobby message of the bench host at `addr` (its group made on first use).
+async fn lobby_message(addr: SocketAddr) -> Arc<Vec<u8>> {
+    if let Some((_, m)) = LOBBY_MESSAGE.lock().expect("lock").iter().find(|(a, _)| *a == addr) {
+        return m.clone();
+    }
+    let me = Identity::generate().expect("id");
+    let (link, _) = Link::ours_as(addr, "founder", &me, None).await;
+    let Link::Ours(mut r, mut w, _) = link else {
+        unreachable!()
+    };
+    let m = Arc::new(found_group(&mut r, &mut w, &me, "founder", Conv::LOBBY, BODY).await);
+    // The founder stays (its leaf in the group is a member's, not a leaver's).
+    tokio::spawn(async move {
+        let _keep = w;
+        while let Ok(Some(_)) = r.recv::<HostPacket>().await {}
+    });
+    LOBBY_MESSAGE.lock().expect("lock").push((addr, m.clone()));
+    m
+}
+
 /// One member's two halves, for either relay.
 enum Link {
-    Ours(SessionReader, SessionWriter),
+    Ours(SessionReader, SessionWriter, Arc<Vec<u8>>),
     Plain(
         futures_util::stream::SplitStream<tokio_tungstenite::WebSocketStream<TcpStream>>,
         futures_util::stream::SplitSink<tokio_tungstenite::WebSocketStream<TcpStream>, Message>,
@@ -66,7 +145,11 @@ impl Link {
         // A user's identity exists before they connect: made once, outside the timing.
         static ME: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
         let me = ME.get_or_init(|| Identity::generate().expect("id"));
-        Link::ours_as(addr, name, me, None).await.0
+        let message = lobby_message(addr).await;
+        match Link::ours_as(addr, name, me, None).await.0 {
+            Link::Ours(r, w, _) => Link::Ours(r, w, message),
+            other => other,
+        }
     }
 
     /// Connects and registers as `name` with `me`, resuming if asked; returns the link
@@ -88,14 +171,18 @@ impl Link {
         };
         while let Ok(Some(p)) = r.recv::<HostPacket>().await {
             if let HostPacket::Welcome {
-                incarnation, cursors, ..
+                incarnation,
+                cursors,
+                host_key,
+                ..
             } = p
             {
+                *HOST_KEY.lock().expect("lock") = host_key;
                 welcome = Resume { incarnation, cursors };
                 break;
             }
         }
-        (Link::Ours(r, w), welcome)
+        (Link::Ours(r, w, Arc::new(vec![])), welcome)
     }
 
     async fn plain(addr: SocketAddr) -> Link {
@@ -113,7 +200,7 @@ impl Link {
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
         match self {
-            Link::Ours(mut r, mut w) => {
+            Link::Ours(mut r, mut w, message) => {
                 tokio::spawn(async move {
                     loop {
                         let p = match r.recv::<HostPacket>().await {
@@ -125,21 +212,27 @@ impl Link {
                             }
                         };
                         if let HostPacket::Entry {
-                            body: EntryBody::Text { body },
+                            body: EntryBody::Mls { .. },
+                            id: Some(id),
                             ..
                         } = p
-                            && in_tx.send(body).is_err()
                         {
-                            break;
+                            let (i, s, t) = from_id(id);
+                            if in_tx.send(body(i, s, t)).is_err() {
+                                break;
+                            }
                         }
                     }
                 });
                 tokio::spawn(async move {
                     while let Some(b) = out_rx.recv().await {
-                        let p = ClientPacket::Post {
-                            id: Uuid::new_v4(),
+                        let Some((i, s, t)) = parse(&b) else { continue };
+                        let p = ClientPacket::Mls {
+                            id: id_of(i, s, t),
                             conv: Conv::LOBBY,
-                            body: b,
+                            message: message.to_vec(),
+                            group_info: None,
+                            replaces: None,
                         };
                         if w.send(&p).await.is_err() {
                             break;
@@ -414,7 +507,9 @@ async fn host_rss_full_logs() -> Option<f64> {
     let mut tasks = tokio::task::JoinSet::new();
     for m in 0..40 {
         tasks.spawn(async move {
-            let Link::Ours(mut r, mut w) = Link::ours(addr, &format!("filler{m}")).await else {
+            let me = Identity::generate().expect("id");
+            let name = format!("filler{m}");
+            let Link::Ours(mut r, mut w, _) = Link::ours_as(addr, &name, &me, None).await.0 else {
                 return;
             };
             let join = ClientPacket::RoomJoin {
@@ -424,15 +519,19 @@ async fn host_rss_full_logs() -> Option<f64> {
                 since: None,
             };
             let _ = w.send(&join).await;
+            let room = Conv::Room {
+                id: room_id(&format!("fill{m}")),
+            };
+            let message = found_group(&mut r, &mut w, &me, &name, room.clone(), 15 * 1024).await;
             // 110 x 15 KiB per room (under the 1000-entry cap), 40 rooms: past 64 MiB.
             // Paced under the default rate limit (20/s, bursts of 50).
-            for i in 0..110 {
-                let p = ClientPacket::Post {
+            for _ in 0..110 {
+                let p = ClientPacket::Mls {
                     id: Uuid::new_v4(),
-                    conv: Conv::Room {
-                        id: room_id(&format!("fill{m}")),
-                    },
-                    body: format!("{i} {}", "f".repeat(15 * 1024)),
+                    conv: room.clone(),
+                    message: message.clone(),
+                    group_info: None,
+                    replaces: None,
                 };
                 if w.send(&p).await.is_err() {
                     return;
@@ -533,7 +632,10 @@ async fn main() {
         at: 0,
         from: Some("m1".into()),
         id: Some(Uuid::nil()),
-        body: EntryBody::Text { body: body(0, 0, 0) },
+        body: EntryBody::Mls {
+            message: vec![0; BODY + 200],
+            committer: None,
+        },
     });
     assert!(decode::<HostPacket>(&sample).is_ok());
 

@@ -24,10 +24,11 @@ pub mod exit {
     pub const REGISTRATION: u8 = 4;
 }
 
-/// Sets up tracing to stderr, filtered by `RUST_LOG` (default: warnings).
+/// Sets up tracing to stderr, filtered by `RUST_LOG` (default: warnings; openmls's
+/// own log lines are off, since every error it logs is also returned to us and handled).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,openmls=off"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

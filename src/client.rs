@@ -5,6 +5,7 @@ mod apply;
 pub mod chat;
 pub mod event;
 pub mod memory;
+mod rooms;
 mod secure;
 
 pub use chat::{ChatState, Pending};

@@ -11,7 +11,9 @@ mod provider;
 pub use content::{Content, ContentBody};
 pub use credential::{MemberId, Rostered};
 pub use error::GroupError;
-pub use groups::{CIPHERSUITE, Created, Groups, Incoming, MAX_PAST_EPOCHS, new_signature_key, signature_public};
+pub use groups::{
+    CIPHERSUITE, Created, Groups, HOST_CREDENTIAL, Incoming, MAX_PAST_EPOCHS, new_signature_key, signature_public,
+};
 
 /// Largest saved group state we read back (a 256-member group's state is under 1 MiB).
 pub const MAX_STATE_BYTES: usize = 16 * 1024 * 1024;

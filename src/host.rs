@@ -5,6 +5,7 @@
 mod conn;
 mod ds;
 mod handle;
+mod joins;
 mod log;
 mod member;
 mod options;

@@ -22,4 +22,4 @@ pub use handshake::{HandshakePayload, PROTOCOL_VERSION, subprotocol};
 pub use host_packet::HostPacket;
 pub use names::{NameError, name_key, validate_room_name, validate_username};
 pub use parts::{Frames, Reassembly, TooLarge, Wire, to_frames};
-pub use types::{Conv, Cursor, EntryBody, Limits, Resume, RoomInfo, UserInfo};
+pub use types::{Conv, Cursor, EntryBody, GroupState, Limits, Resume, RoomInfo, UserInfo};

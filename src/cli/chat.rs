@@ -27,10 +27,9 @@ pub struct ChatLoop {
     first_contact: FirstContact,
     /// Where plain text goes: a room we are in, or the lobby (None).
     current: Option<(Uuid, String)>,
-    /// A room we asked to create or join: input waits until it is answered. The flag
-    /// says its RoomSync came; the next Ack is then this request's (the host answers in
-    /// order, and acknowledges a join after the room and list updates it causes).
-    switching: Option<(String, bool)>,
+    /// A room we asked to create or join: input waits until we are in it (its group
+    /// joined) or the request failed.
+    switching: Option<String>,
     users: Vec<UserInfo>,
     rooms: Vec<RoomInfo>,
     /// stdin is read only once registered, and not after its end.
@@ -161,20 +160,17 @@ impl ChatLoop {
             Event::Users { users } => self.users = users.clone(),
             Event::Rooms { rooms } => self.rooms = rooms.clone(),
             Event::RoomJoined { room_id, name, .. } => {
-                if let Some((want, joined)) = &mut self.switching
+                if let Some(want) = &self.switching
                     && (name_key(want) == name_key(name) || *want == room_id.to_string())
                 {
                     self.current = Some((*room_id, name.clone()));
-                    *joined = true;
+                    self.switching = None;
                 }
             }
             Event::RoomLeft { room_id, .. } if self.current.as_ref().is_some_and(|(id, _)| id == room_id) => {
                 self.current = None;
             }
             Event::Failed { .. } if self.switching.is_some() => {
-                self.switching = None;
-            }
-            Event::Acked { .. } if self.switching.as_ref().is_some_and(|s| s.1) => {
                 self.switching = None;
             }
             Event::Drained => return Some(ExitCode::SUCCESS),
@@ -217,11 +213,11 @@ impl ChatLoop {
                 return None;
             }
             Input::Create(name) => {
-                self.switching = Some((name.clone(), false));
+                self.switching = Some(name.clone());
                 Command::CreateRoom { name }
             }
             Input::Join(room) => {
-                self.switching = Some((room.clone(), false));
+                self.switching = Some(room.clone());
                 Command::JoinRoom { room }
             }
             Input::Leave => match self.current.take() {

@@ -58,6 +58,7 @@ pub fn line(e: &Event) -> Option<String> {
             };
             format!("* missed {count} {what} {place}")
         }
+        Event::KeysChanged { name } => format!("* {}'s keys changed", escape(name)),
         Event::Undecryptable { conv, label, reason } => {
             let place = match conv {
                 Conv::Dm { .. } => format!("from {}", escape(label)),

@@ -10,6 +10,12 @@ impl ChatState {
     /// Applies one packet from the host; returns what to show. Packets to send in
     /// answer wait in `take_outbox()`.
     pub fn on_packet(&mut self, p: HostPacket) -> Vec<Event> {
+        let mut out = self.apply(p);
+        out.append(&mut self.ready_events);
+        out
+    }
+
+    fn apply(&mut self, p: HostPacket) -> Vec<Event> {
         match p {
             HostPacket::Welcome {
                 name,
@@ -20,9 +26,13 @@ impl ChatState {
                 rooms,
                 cursors,
                 key_packages,
+                host_key,
+                group,
                 ..
             } => {
                 let mut out = vec![];
+                // What waited for an answer goes again, after what this welcome starts.
+                let resend: Vec<_> = self.pending().filter_map(|(id, p)| self.packet_for(id, p)).collect();
                 let restarted = self.incarnation.is_some_and(|i| i != incarnation);
                 if restarted {
                     out.push(Event::HostRestarted { started_at });
@@ -38,8 +48,15 @@ impl ChatState {
                 self.dirty = true;
                 out.push(Event::Users { users });
                 out.push(Event::Rooms { rooms });
-                self.after_welcome(resumed, restarted);
+                self.host_key = host_key;
+                if restarted || !resumed {
+                    self.ready.clear();
+                }
+                self.awaiting_ready = Some(resumed);
+                self.last_resumed = resumed;
                 self.start_groups(&name, key_packages);
+                self.sync_group(&Conv::LOBBY, group);
+                self.after_welcome(resend, resumed, restarted);
                 out
             }
             HostPacket::Entry {
@@ -57,8 +74,13 @@ impl ChatState {
                 vec![Event::Missed { conv, label, count }]
             }
             HostPacket::KeyPackage { id, name, package } => self.key_package(id, &name, &package),
+            HostPacket::GroupInfo { id, info, .. } => self.group_info_arrived(id, &info),
             HostPacket::Ack { id, .. } => match self.settle(id) {
-                Some(Pending::Message { room_id, body }) => {
+                Some(Pending::Claim { conv, .. } | Pending::ExternalJoin { conv, .. }) => {
+                    self.group_ordered(&conv);
+                    self.take_key_changes()
+                }
+                Some(Pending::Message { room_id, body, .. }) => {
                     let mut out = vec![];
                     if self.first_sight(id) {
                         out.push(Event::Message {
@@ -100,12 +122,19 @@ impl ChatState {
                 vec![Event::RegistrationRefused { reason }]
             }
             HostPacket::Refused { id, reason } => {
-                if reason == crate::host::STALE
-                    && let Some(Pending::Dm { conv, .. }) = self.pending.get(&id)
-                {
-                    // Encrypted for an epoch that has passed: again after catching up.
-                    self.stale.entry(conv.clone()).or_default().insert(id);
-                    return vec![];
+                if reason == crate::host::STALE {
+                    let conv = match self.pending.get(&id) {
+                        Some(Pending::Dm { conv, .. }) => Some(conv.clone()),
+                        Some(Pending::Message { room_id, .. }) => {
+                            Some(room_id.map_or(Conv::LOBBY, |id| Conv::Room { id }))
+                        }
+                        _ => None,
+                    };
+                    if let Some(conv) = conv {
+                        // Encrypted for an epoch that has passed: again after catching up.
+                        self.stale.entry(conv).or_default().insert(id);
+                        return vec![];
+                    }
                 }
                 match self.settle(id) {
                     Some(Pending::CreateGroup { conv, info, .. }) => self.creation_refused(&conv, &info, &reason),
@@ -117,6 +146,9 @@ impl ChatState {
                         vec![]
                     }
                     Some(Pending::FetchKeyPackage { conv, .. }) => self.fail_waiting(&conv, &reason),
+                    Some(
+                        p @ (Pending::Claim { .. } | Pending::FetchGroupInfo { .. } | Pending::ExternalJoin { .. }),
+                    ) => self.group_refused(p, &reason),
                     p => {
                         let text = p.and_then(|p| p.text());
                         vec![Event::Failed { id, reason, text }]
@@ -146,33 +178,40 @@ impl ChatState {
                 name,
                 members,
                 seq,
+                group,
             } => {
                 self.cursors.insert(Conv::Room { id: room }, seq);
                 self.rejoin.retain(|(_, id)| *id != room);
                 self.dirty = true;
-                let new = !self.joined.contains_key(&room);
                 self.joined.insert(
                     room,
                     JoinedRoom {
-                        name: name.clone(),
+                        name,
                         members: members.clone(),
                     },
                 );
-                if new {
-                    vec![Event::RoomJoined {
-                        room_id: room,
-                        name,
-                        members,
-                    }]
-                } else {
+                // "Joined" is said once the room's group is ready (`announce`).
+                let announced = self.announced.contains(&room);
+                self.sync_group(&Conv::Room { id: room }, group);
+                if announced {
                     vec![Event::RoomMembers { room_id: room, members }]
+                } else {
+                    vec![]
                 }
             }
             HostPacket::RoomLeft { room, name } => {
                 self.joined.remove(&room);
+                self.announced.remove(&room);
+                let conv = Conv::Room { id: room };
+                self.ready.remove(&conv);
+                if let Some(g) = self.groups.as_mut() {
+                    g.discard(&conv);
+                }
                 self.cursors.remove(&Conv::Room { id: room });
                 self.dirty = true;
-                vec![Event::RoomLeft { room_id: room, name }]
+                let mut out = self.fail_waiting(&conv, &format!("you are not a member of {name}"));
+                out.push(Event::RoomLeft { room_id: room, name });
+                out
             }
             HostPacket::Pong { timestamp } => vec![Event::Latency {
                 ms: crate::session::now_ms().saturating_sub(timestamp),
@@ -184,9 +223,8 @@ impl ChatState {
 
     /// Once welcomed: rooms rejoined (from where we stopped, or from the start of the
     /// new logs after a host restart), then every unanswered request again, in order.
-    fn after_welcome(&mut self, resumed: bool, restarted: bool) {
+    fn after_welcome(&mut self, resend: Vec<ClientPacket>, resumed: bool, restarted: bool) {
         let rooms = std::mem::take(&mut self.rejoin);
-        let resend: Vec<_> = self.pending().filter_map(|(id, p)| self.packet_for(id, p)).collect();
         if !resumed {
             for (name, id) in rooms {
                 let since = if restarted {
@@ -242,47 +280,13 @@ impl ChatState {
         self.dirty = true;
         let me = self.me.clone().unwrap_or_default();
         match body {
-            EntryBody::Text { body } => {
-                let from = from.unwrap_or_default();
-                let own = name_key(&from) == name_key(&me);
-                // Our own message, echoed in the log: it may come before the host's Ack.
-                let acked = own && id.and_then(|id| self.settle(id)).is_some();
-                if let Some(id) = id
-                    && !self.first_sight(id)
-                {
-                    return out;
-                }
-                let id = id.unwrap_or_default();
-                match &conv {
-                    Conv::Lobby {} | Conv::Room { .. } => {
-                        let room_id = match conv {
-                            Conv::Room { id } => Some(id),
-                            _ => None,
-                        };
-                        out.push(Event::Message {
-                            id,
-                            room_id,
-                            room_name: self.room_name(room_id),
-                            from,
-                            body,
-                            own,
-                            at,
-                        })
-                    }
-                    Conv::Dm { .. } if own => {
-                        let to = self.display(conv.partner(&me).unwrap_or_default());
-                        out.push(Event::DmSent { id, to, body, at });
-                    }
-                    Conv::Dm { .. } => out.push(Event::Dm { id, from, body, at }),
-                }
-                if acked {
-                    out.push(Event::Acked { id });
-                }
-            }
-            EntryBody::Mls { message } => {
+            EntryBody::Mls { message, committer } => {
                 let own = from.as_deref().is_some_and(|f| name_key(f) == name_key(&me));
-                if !own {
-                    out.extend(self.group_entry(&conv, &message, at));
+                if own {
+                    // Our own message back: settled by its Ack (it may come first).
+                    let _ = id;
+                } else {
+                    out.extend(self.group_entry(&conv, &message, at, committer.as_deref()));
                 }
             }
             EntryBody::Joined { name } => out.extend(self.membership(&conv, name, true)),

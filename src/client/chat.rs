@@ -13,9 +13,11 @@ pub const SEEN_WINDOW: usize = 4096;
 /// A request sent and not yet answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
+    /// A lobby or room message; `message` is its encryption once its group is ready.
     Message {
         room_id: Option<Uuid>,
         body: String,
+        message: Option<Vec<u8>>,
     },
     /// A DM; `message` is its encryption once its group exists (None while waiting).
     Dm {
@@ -45,6 +47,21 @@ pub enum Pending {
     /// Key packages of ours, uploaded.
     KeyPackages {
         packages: Vec<Vec<u8>>,
+    },
+    /// Our group of a lobby or room, told to the host (made by us, or kept from before).
+    Claim {
+        conv: Conv,
+        info: Vec<u8>,
+    },
+    /// The host's GroupInfo of a lobby or room, asked for (to join by external commit).
+    FetchGroupInfo {
+        conv: Conv,
+    },
+    /// Our external commit into a lobby's or room's group.
+    ExternalJoin {
+        conv: Conv,
+        message: Vec<u8>,
+        info: Vec<u8>,
     },
     CreateRoom {
         name: String,
@@ -127,6 +144,28 @@ pub struct ChatState {
     pub(super) stale: BTreeMap<Conv, std::collections::BTreeSet<Uuid>>,
     /// Secrets were used: save the memory before sending anything.
     pub(super) must_save: bool,
+    /// The host's MLS signature key (the external sender of lobby and room groups).
+    pub(super) host_key: Vec<u8>,
+    /// Lobby and rooms whose group is ours and the host's: messages go out at once.
+    pub(super) ready: std::collections::BTreeSet<Conv>,
+    /// The epoch at which we joined each group (older messages are not for us).
+    pub(super) join_epoch: BTreeMap<Conv, u64>,
+    /// Attempts to join each group since it was last ready.
+    pub(super) join_attempts: BTreeMap<Conv, u32>,
+    /// Conversations with a removal proposal nobody has committed yet.
+    pub(super) proposals: std::collections::BTreeSet<Conv>,
+    /// The keys (Noise, MLS signature) seen under each name on this host.
+    pub(super) known_keys: BTreeMap<String, (Vec<u8>, Vec<u8>)>,
+    /// Names whose keys changed, to tell.
+    pub(super) key_changes: Vec<String>,
+    /// Welcomed (resumed or not) and waiting for the lobby's group to say "connected".
+    pub(super) awaiting_ready: Option<bool>,
+    /// Whether the last welcome resumed our earlier session.
+    pub(super) last_resumed: bool,
+    /// Rooms whose group is ready and whose join was announced.
+    pub(super) announced: std::collections::BTreeSet<Uuid>,
+    /// Events that readiness produced while applying a packet.
+    pub(super) ready_events: Vec<Event>,
 }
 
 impl ChatState {
@@ -137,6 +176,11 @@ impl ChatState {
             cursors: mem.cursors.into_iter().map(|c| (c.conv, c.seq)).collect(),
             rejoin: mem.rooms,
             saved_groups: mem.groups.map(|b| b.into_vec()),
+            known_keys: mem
+                .keys
+                .into_iter()
+                .map(|(n, noise, sig)| (n, (noise.into_vec(), sig.into_vec())))
+                .collect(),
             ..ChatState::default()
         }
     }
@@ -155,6 +199,17 @@ impl ChatState {
                 .as_ref()
                 .map(|g| serde_bytes::ByteBuf::from(g.snapshot()))
                 .or_else(|| self.saved_groups.clone().map(serde_bytes::ByteBuf::from)),
+            keys: self
+                .known_keys
+                .iter()
+                .map(|(n, (noise, sig))| {
+                    (
+                        n.clone(),
+                        serde_bytes::ByteBuf::from(noise.clone()),
+                        serde_bytes::ByteBuf::from(sig.clone()),
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -229,10 +284,12 @@ impl ChatState {
     pub fn packet_for(&self, id: Uuid, p: &Pending) -> Option<ClientPacket> {
         use serde_bytes::ByteBuf;
         Some(match p {
-            Pending::Message { room_id, body } => ClientPacket::Post {
+            Pending::Message { room_id, message, .. } => ClientPacket::Mls {
                 id,
                 conv: room_id.map_or(Conv::LOBBY, |id| Conv::Room { id }),
-                body: body.clone(),
+                message: message.clone()?,
+                group_info: None,
+                replaces: None,
             },
             Pending::Dm { conv, message, .. } => ClientPacket::Mls {
                 id,
@@ -277,11 +334,34 @@ impl ChatState {
             },
             Pending::LeaveRoom { room_id } => ClientPacket::RoomLeave { id, room: *room_id },
             Pending::RoomList => ClientPacket::RoomList { id },
+            p @ (Pending::Claim { .. } | Pending::FetchGroupInfo { .. } | Pending::ExternalJoin { .. }) => {
+                return Self::group_packet(id, p);
+            }
         })
     }
 
-    pub fn message(&mut self, room_id: Option<Uuid>, body: String) -> ClientPacket {
-        self.track(Pending::Message { room_id, body })
+    /// A lobby (None) or room message: its id and the packets to send now (none while
+    /// its conversation's group is not ready: it waits, and goes out once it is).
+    pub fn message(&mut self, room_id: Option<Uuid>, body: String) -> (Uuid, Vec<ClientPacket>) {
+        let conv = room_id.map_or(Conv::LOBBY, |id| Conv::Room { id });
+        let id = Uuid::new_v4();
+        self.pending.insert(
+            id,
+            Pending::Message {
+                room_id,
+                body,
+                message: None,
+            },
+        );
+        self.order.push(id);
+        let ready = self.ready.contains(&conv) && !self.groups.as_ref().is_some_and(|g| g.has_proposal(&conv));
+        match ready.then(|| self.seal(id)).flatten() {
+            Some(p) => (id, vec![p]),
+            None => {
+                self.waiting.entry(conv).or_default().push(id);
+                (id, vec![])
+            }
+        }
     }
 
     pub fn create_room(&mut self, name: String) -> ClientPacket {
@@ -317,6 +397,11 @@ impl ChatState {
     /// How a member's name is shown (its registered case if we know it).
     pub fn display(&self, key: &str) -> String {
         self.find_user(key).map_or_else(|| key.to_string(), |u| u.name.clone())
+    }
+
+    /// True for the lobby (None) and for rooms we are in (or rejoin after a drop).
+    pub fn in_room(&self, room_id: Option<Uuid>) -> bool {
+        room_id.is_none_or(|id| self.joined.contains_key(&id) || self.rejoin.iter().any(|(_, r)| *r == id))
     }
 
     pub fn room_name(&self, room_id: Option<Uuid>) -> String {
@@ -367,6 +452,12 @@ impl ChatState {
         let rooms = std::mem::take(&mut self.joined);
         self.rejoin.extend(rooms.into_iter().map(|(id, r)| (r.name, id)));
         self.outbox.clear();
+        self.announced.clear();
+    }
+
+    /// Whether the last welcome resumed our earlier session.
+    pub fn resumed(&self) -> bool {
+        self.last_resumed
     }
 
     /// Packets produced while applying the last packets, to send now.

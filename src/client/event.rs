@@ -106,6 +106,11 @@ pub enum Event {
         label: String,
         reason: String,
     },
+    /// The keys under this name changed (it left and someone registered the name
+    /// again, or the host put other keys under it): compare safety numbers.
+    KeysChanged {
+        name: String,
+    },
     /// The host restarted (a new incarnation started at `started_at`, ms since the
     /// epoch): what was sent to it before then and not seen is gone.
     HostRestarted {

@@ -16,4 +16,7 @@ pub struct Memory {
     pub rooms: Vec<(String, Uuid)>,
     /// Our MLS groups (secrets inside: the file is encrypted at rest).
     pub groups: Option<serde_bytes::ByteBuf>,
+    /// The keys (Noise, MLS signature) seen under each name on this host.
+    #[serde(default)]
+    pub keys: Vec<(String, serde_bytes::ByteBuf, serde_bytes::ByteBuf)>,
 }

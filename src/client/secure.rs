@@ -114,21 +114,28 @@ impl ChatState {
     }
 
     /// Encrypts pending DM `id` in its conversation's group (now); the packet to send.
-    fn seal(&mut self, id: Uuid) -> Option<ClientPacket> {
-        let Some(Pending::Dm { conv, body, .. }) = self.pending.get(&id).cloned() else {
-            return None;
+    /// Encrypts pending message or DM `id` in its conversation's group (now); the
+    /// packet to send. None if the group cannot take it yet (it stays pending).
+    pub(super) fn seal(&mut self, id: Uuid) -> Option<ClientPacket> {
+        let (conv, body) = match self.pending.get(&id)? {
+            Pending::Dm { conv, body, .. } => (conv.clone(), body.clone()),
+            Pending::Message { room_id, body, .. } => {
+                (room_id.map_or(Conv::LOBBY, |id| Conv::Room { id }), body.clone())
+            }
+            _ => return None,
         };
         let g = self.groups.as_mut()?;
         match g.encrypt(&conv, &Content::text(id, body)) {
             Ok(bytes) => {
                 self.must_save = true;
-                if let Some(Pending::Dm { message, .. }) = self.pending.get_mut(&id) {
+                if let Some(Pending::Dm { message, .. } | Pending::Message { message, .. }) = self.pending.get_mut(&id)
+                {
                     *message = Some(bytes);
                 }
                 self.packet_for(id, self.pending.get(&id)?)
             }
             Err(e) => {
-                tracing::warn!(%e, "could not encrypt");
+                tracing::debug!(%e, "cannot encrypt yet");
                 None
             }
         }
@@ -170,22 +177,34 @@ impl ChatState {
         ids.into_iter().filter_map(|id| self.fail(id, reason)).collect()
     }
 
-    /// The group of `conv` is ready: the DMs waiting for it go out.
+    /// The group of `conv` is ready: the messages waiting for it go out (those it
+    /// cannot take yet, e.g. behind a proposal, keep waiting).
     pub(super) fn flush_waiting(&mut self, conv: &Conv) {
+        let mut still = vec![];
         for id in self.waiting.remove(conv).unwrap_or_default() {
-            if let Some(p) = self.seal(id) {
-                self.outbox.push(p);
+            if !self.pending.contains_key(&id) {
+                continue;
             }
+            match self.seal(id) {
+                Some(p) if still.is_empty() => self.outbox.push(p),
+                _ => still.push(id),
+            }
+        }
+        if !still.is_empty() {
+            self.waiting.insert(conv.clone(), still);
         }
     }
 
-    /// After an epoch change in `conv`: DMs the host called stale are encrypted again.
+    /// After an epoch change in `conv`: messages the host called stale are encrypted
+    /// again (those the group cannot take yet wait for the next change).
     pub(super) fn resend_stale(&mut self, conv: &Conv) {
         for id in self.stale.remove(conv).unwrap_or_default() {
-            if self.pending.contains_key(&id)
-                && let Some(p) = self.seal(id)
-            {
-                self.outbox.push(p);
+            if !self.pending.contains_key(&id) {
+                continue;
+            }
+            match self.seal(id) {
+                Some(p) => self.outbox.push(p),
+                None => self.waiting.entry(conv.clone()).or_default().push(id),
             }
         }
     }
@@ -204,22 +223,46 @@ impl ChatState {
     }
 
     /// One group message from the log (not ours): read, joined, or applied.
-    pub(super) fn group_entry(&mut self, conv: &Conv, message: &[u8], at: u64) -> Vec<Event> {
+    pub(super) fn group_entry(&mut self, conv: &Conv, message: &[u8], at: u64, committer: Option<&str>) -> Vec<Event> {
         let Some(g) = self.groups.as_mut() else { return vec![] };
         let result = g.process(conv, message);
         self.must_save = true;
         match result {
-            Ok(Incoming::Message { from, content, .. }) => {
+            Ok(Incoming::Message {
+                from,
+                content,
+                signature_key,
+            }) => {
                 if !self.first_sight(content.id) {
                     return vec![];
                 }
+                self.sender_keys(&from, signature_key);
                 let ContentBody::Text { body } = content.body;
-                vec![Event::Dm {
-                    id: content.id,
-                    from: from.name,
-                    body,
-                    at,
-                }]
+                let mut out = self.take_key_changes();
+                out.push(match conv {
+                    Conv::Dm { .. } => Event::Dm {
+                        id: content.id,
+                        from: from.name,
+                        body,
+                        at,
+                    },
+                    Conv::Lobby {} | Conv::Room { .. } => {
+                        let room_id = match conv {
+                            Conv::Room { id } => Some(*id),
+                            _ => None,
+                        };
+                        Event::Message {
+                            id: content.id,
+                            room_id,
+                            room_name: self.room_name(room_id),
+                            from: from.name,
+                            body,
+                            own: false,
+                            at,
+                        }
+                    }
+                });
+                out
             }
             Ok(Incoming::Joined) => {
                 self.flush_waiting(conv);
@@ -228,11 +271,16 @@ impl ChatState {
                 self.upload_key_packages(1);
                 vec![]
             }
-            Ok(Incoming::Commit { .. }) => {
-                self.resend_stale(conv);
+            Ok(Incoming::Commit { removed_me, .. }) => {
+                self.committed(conv, removed_me);
+                self.take_key_changes()
+            }
+            Ok(Incoming::Proposal) => {
+                self.proposal(conv, committer);
                 vec![]
             }
-            Ok(Incoming::Proposal | Incoming::Own) | Err(GroupError::Duplicate) => vec![],
+            Ok(Incoming::Own) | Err(GroupError::Duplicate) => vec![],
+            Err(e) if !matches!(conv, Conv::Dm { .. }) => self.unreadable(conv, message, e.to_string()),
             Err(e) => {
                 if matches!(e, GroupError::NoGroup | GroupError::OutOfSync) {
                     self.recover(conv, message);
@@ -243,6 +291,19 @@ impl ChatState {
                     reason: e.to_string(),
                 }]
             }
+        }
+    }
+
+    /// Remembers (and compares) a message sender's keys.
+    fn sender_keys(&mut self, from: &MemberId, signature_key: Vec<u8>) {
+        if signature_key.is_empty() {
+            return;
+        }
+        let keys = (from.noise.to_vec(), signature_key);
+        if let Some(old) = self.known_keys.insert(name_key(&from.name), keys.clone())
+            && old != keys
+        {
+            self.key_changes.push(from.name.clone());
         }
     }
 

@@ -6,6 +6,7 @@ use super::credential::MemberId;
 use super::error::GroupError;
 use super::groups::{CIPHERSUITE, member_id};
 use openmls::prelude::*;
+use openmls::treesync::Node;
 use openmls_rust_crypto::RustCrypto;
 
 /// What a group message is, as far as the host can tell.
@@ -62,6 +63,53 @@ pub fn group_info(bytes: &[u8]) -> Result<(Vec<u8>, u64), GroupError> {
         MlsMessageBodyIn::GroupInfo(v) => Ok((v.group_id().as_slice().to_vec(), v.epoch().as_u64())),
         _ => Err(GroupError::Malformed("not a group info".into())),
     }
+}
+
+/// The members of a group as its GroupInfo's ratchet tree shows them: (leaf index,
+/// who its credential says it is), checked (the tree's signatures and hashes).
+pub fn roster(info: &[u8]) -> Result<Vec<(u32, MemberId)>, GroupError> {
+    let msg = MlsMessageIn::tls_deserialize_exact_bytes(info).map_err(|e| GroupError::Malformed(format!("{e:?}")))?;
+    let MlsMessageBodyIn::GroupInfo(v) = msg.extract() else {
+        return Err(GroupError::Malformed("not a group info".into()));
+    };
+    let tree = v
+        .extensions()
+        .ratchet_tree()
+        .ok_or_else(|| GroupError::Malformed("no ratchet tree".into()))?
+        .ratchet_tree()
+        .clone()
+        .into_verified(CIPHERSUITE, &RustCrypto::default(), v.group_id())
+        .map_err(|e| GroupError::Malformed(format!("{e:?}")))?;
+    // The verified tree keeps node positions private; its serde form is the node list
+    // (leaves at even positions).
+    let nodes: Vec<Option<Node>> =
+        crate::protocol::codec::decode_capped(&crate::protocol::encode(&tree), super::MAX_STATE_BYTES)
+            .map_err(|e| GroupError::Malformed(e.to_string()))?;
+    Ok(nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| match n {
+            Some(Node::LeafNode(l)) if i % 2 == 0 => member_id(l.credential()).ok().map(|m| ((i / 2) as u32, m)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The host's proposal (as the groups' external sender, index 0) to remove `leaf` from
+/// group `group_id` at `epoch`, signed with the host's MLS signature key.
+pub fn remove_proposal(signature: &[u8], group_id: &[u8], epoch: u64, leaf: u32) -> Result<Vec<u8>, GroupError> {
+    use openmls::prelude::tls_codec::Serialize as _;
+    let signer = openmls_basic_credential::SignatureKeyPair::tls_deserialize_exact_bytes(signature)
+        .map_err(|e| GroupError::Corrupt(format!("{e:?}")))?;
+    let msg = ExternalProposal::new_remove::<super::provider::Provider>(
+        LeafNodeIndex::new(leaf),
+        GroupId::from_slice(group_id),
+        GroupEpoch::from(epoch),
+        &signer,
+        SenderExtensionIndex::new(0),
+    )
+    .map_err(super::error::mls)?;
+    msg.tls_serialize_detached().map_err(super::error::mls)
 }
 
 /// Checks an uploaded key package: well formed, validly signed, our cipher suite, and

@@ -87,14 +87,30 @@ fn join_config() -> MlsGroupJoinConfig {
         .build()
 }
 
-fn create_config() -> MlsGroupCreateConfig {
-    MlsGroupCreateConfig::builder()
+fn create_config(host_key: Option<&[u8]>) -> Result<MlsGroupCreateConfig, GroupError> {
+    let mut b = MlsGroupCreateConfig::builder()
         .ciphersuite(CIPHERSUITE)
         .use_ratchet_tree_extension(true)
         .max_past_epochs(MAX_PAST_EPOCHS)
-        .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
-        .build()
+        .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY);
+    if let Some(key) = host_key {
+        // The host may propose removals (members who left), as an external sender.
+        let sender = ExternalSender::new(
+            key.to_vec().into(),
+            BasicCredential::new(HOST_CREDENTIAL.to_vec()).into(),
+        );
+        let ext = Extensions::single(Extension::ExternalSenders(vec![sender])).map_err(mls)?;
+        b = b.with_group_context_extensions(ext);
+    }
+    Ok(b.build())
 }
+
+/// A commit as it goes to the host, with what goes with it (the next GroupInfo, or
+/// a Welcome), both in MLS wire form.
+pub type CommitOut = (Vec<u8>, Vec<u8>);
+
+/// The identity in the host's external-sender credential.
+pub const HOST_CREDENTIAL: &[u8] = b"severus host";
 
 /// Who a credential says it is.
 pub(crate) fn member_id(c: &Credential) -> Result<MemberId, GroupError> {
@@ -212,9 +228,14 @@ impl Groups {
         }
         self.discard(conv);
         let gid = GroupId::from_slice(uuid::Uuid::new_v4().as_bytes());
-        let mut group =
-            MlsGroup::new_with_group_id(&self.provider, &self.signer, &create_config(), gid, self.cwk.clone())
-                .map_err(mls)?;
+        let mut group = MlsGroup::new_with_group_id(
+            &self.provider,
+            &self.signer,
+            &create_config(None)?,
+            gid,
+            self.cwk.clone(),
+        )
+        .map_err(mls)?;
         let (_commit, welcome, info) = group.add_members(&self.provider, &self.signer, &[kp]).map_err(mls)?;
         let info = info.ok_or_else(|| GroupError::Mls("no group info".into()))?;
         let created = Created {
@@ -227,7 +248,7 @@ impl Groups {
 
     /// Fresh keys of ours in `conv`'s group (a commit, pending until the host orders it):
     /// the commit and the group's next GroupInfo.
-    pub fn update(&mut self, conv: &Conv) -> Result<(Vec<u8>, Vec<u8>), GroupError> {
+    pub fn update(&mut self, conv: &Conv) -> Result<CommitOut, GroupError> {
         let g = self.groups.get_mut(conv).ok_or(GroupError::NoGroup)?;
         let bundle = g
             .self_update(&self.provider, &self.signer, LeafNodeParameters::default())
@@ -235,6 +256,95 @@ impl Groups {
         let (commit, _welcome, info) = bundle.into_contents();
         let info = info.ok_or_else(|| GroupError::Mls("no group info".into()))?;
         Ok((wire(&commit)?, wire(&MlsMessageOut::from(info))?))
+    }
+
+    /// A new group for `conv` with only us, the host as external sender: its GroupInfo.
+    pub fn create(&mut self, conv: &Conv, host_key: &[u8]) -> Result<Vec<u8>, GroupError> {
+        self.discard(conv);
+        let gid = GroupId::from_slice(uuid::Uuid::new_v4().as_bytes());
+        let group = MlsGroup::new_with_group_id(
+            &self.provider,
+            &self.signer,
+            &create_config(Some(host_key))?,
+            gid,
+            self.cwk.clone(),
+        )
+        .map_err(mls)?;
+        self.groups.insert(conv.clone(), group);
+        self.group_info(conv)
+    }
+
+    /// `conv`'s current GroupInfo (with the ratchet tree: what a joiner starts from).
+    pub fn group_info(&self, conv: &Conv) -> Result<Vec<u8>, GroupError> {
+        let g = self.groups.get(conv).ok_or(GroupError::NoGroup)?;
+        let info = g
+            .export_group_info(self.provider.crypto(), &self.signer, true)
+            .map_err(mls)?;
+        wire(&info)
+    }
+
+    /// Joins `conv`'s group from its GroupInfo by an external commit (with our old
+    /// leaf, if we had one, replaced). Applied at once on our side: if the host refuses
+    /// the commit, `discard` and try again. Returns the commit and the next GroupInfo.
+    pub fn external_join(&mut self, conv: &Conv, info: &[u8]) -> Result<CommitOut, GroupError> {
+        let msg =
+            MlsMessageIn::tls_deserialize_exact_bytes(info).map_err(|e| GroupError::Malformed(format!("{e:?}")))?;
+        let MlsMessageBodyIn::GroupInfo(vgi) = msg.extract() else {
+            return Err(GroupError::Malformed("not a group info".into()));
+        };
+        self.discard(conv);
+        let (group, bundle) = MlsGroup::external_commit_builder()
+            .with_config(join_config())
+            .build_group(&self.provider, vgi, self.cwk.clone())
+            .map_err(mls)?
+            .load_psks(self.provider.storage())
+            .map_err(mls)?
+            .build(self.provider.rand(), self.provider.crypto(), &self.signer, |_| true)
+            .map_err(mls)?
+            .finalize(&self.provider)
+            .map_err(mls)?;
+        let commit = wire(bundle.commit())?;
+        self.groups.insert(conv.clone(), group);
+        Ok((commit, self.group_info(conv)?))
+    }
+
+    /// True if a proposal waits in `conv`'s group (messages wait until it is committed).
+    pub fn has_proposal(&self, conv: &Conv) -> bool {
+        self.groups
+            .get(conv)
+            .is_some_and(|g| g.pending_proposals().next().is_some())
+    }
+
+    /// Commits the proposals waiting in `conv`'s group (pending until ordered): the
+    /// commit and the next GroupInfo, or None if nothing waits.
+    pub fn commit_proposals(&mut self, conv: &Conv) -> Result<Option<CommitOut>, GroupError> {
+        let g = self.groups.get_mut(conv).ok_or(GroupError::NoGroup)?;
+        if g.pending_proposals().next().is_none() || g.pending_commit().is_some() {
+            return Ok(None);
+        }
+        let (commit, _welcome, info) = g
+            .commit_to_pending_proposals(&self.provider, &self.signer)
+            .map_err(mls)?;
+        let info = info.ok_or_else(|| GroupError::Mls("no group info".into()))?;
+        Ok(Some((wire(&commit)?, wire(&MlsMessageOut::from(info))?)))
+    }
+
+    /// Adds members from their key packages in one commit, applied at once (builds
+    /// big groups in tests and benchmarks): the commit and the Welcome.
+    pub fn add_now(&mut self, conv: &Conv, key_packages: &[Vec<u8>]) -> Result<(Vec<u8>, Vec<u8>), GroupError> {
+        let kps = key_packages
+            .iter()
+            .map(|b| {
+                KeyPackageIn::tls_deserialize_exact_bytes(b)
+                    .map_err(|e| GroupError::BadKeyPackage(format!("{e:?}")))?
+                    .validate(self.provider.crypto(), ProtocolVersion::Mls10)
+                    .map_err(|e| GroupError::BadKeyPackage(format!("{e:?}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let g = self.groups.get_mut(conv).ok_or(GroupError::NoGroup)?;
+        let (commit, welcome, _) = g.add_members(&self.provider, &self.signer, &kps).map_err(mls)?;
+        g.merge_pending_commit(&self.provider).map_err(mls)?;
+        Ok((wire(&commit)?, wire(&welcome)?))
     }
 
     /// The host refused our pending commit (another came first): drop it.
@@ -260,7 +370,8 @@ impl Groups {
         }
     }
 
-    /// Joins `conv`'s group from a Welcome (replacing any group we had for it).
+    /// Joins `conv`'s group from a Welcome (replacing any group we had for it). A
+    /// Welcome not meant for us is an error (nothing changes).
     fn join(&mut self, conv: &Conv, welcome: Welcome) -> Result<Incoming, GroupError> {
         let staged = StagedWelcome::build_from_welcome(&self.provider, &join_config(), welcome)
             .map_err(mls)?

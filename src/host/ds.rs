@@ -16,6 +16,22 @@ pub(crate) struct GroupRecord {
     pub group_id: Vec<u8>,
     pub epoch: u64,
     pub info: Option<Vec<u8>>,
+    /// Leaves and names read from `info` (on demand).
+    pub roster: Option<Vec<(u32, String)>>,
+    /// A removal was proposed at this epoch (one at a time, per epoch).
+    pub proposed: bool,
+}
+
+impl GroupRecord {
+    fn new(group_id: Vec<u8>, epoch: u64, info: Option<Vec<u8>>) -> Self {
+        GroupRecord {
+            group_id,
+            epoch,
+            info,
+            roster: None,
+            proposed: false,
+        }
+    }
 }
 
 /// Why a group message is refused; "stale epoch" tells the client to catch up and try again.
@@ -67,9 +83,13 @@ impl State {
         replaces: Option<ByteBuf>,
     ) -> Result<u64, String> {
         let frame = framing(&message).map_err(|e| e.to_string())?;
+        let is_commit = matches!(frame, Framing::Message { kind: Kind::Commit, .. });
         let info = info.map(ByteBuf::into_vec);
         let record = self.groups.get(conv);
         let next = match frame {
+            Framing::Welcome if !matches!(conv, Conv::Dm { .. }) => {
+                return Err("a Welcome starts a DM's group; lobby and rooms are joined by external commit".into());
+            }
             Framing::Welcome => {
                 let info = info.ok_or("a Welcome comes with its group info")?;
                 let (group_id, epoch) = group_info(&info).map_err(|e| e.to_string())?;
@@ -78,56 +98,143 @@ impl State {
                     (Some(r), Some(old)) if r.group_id == old.as_slice() => {}
                     _ => return Err(STALE.into()),
                 }
-                GroupRecord {
-                    group_id,
-                    epoch,
-                    info: Some(info),
-                }
+                GroupRecord::new(group_id, epoch, Some(info))
             }
             Framing::Message {
                 group_id, epoch, kind, ..
             } => {
-                if let Some(r) = record
-                    && (r.group_id != group_id || r.epoch != epoch)
-                {
-                    return Err(STALE.into());
+                match record {
+                    Some(r) if r.group_id != group_id || r.epoch != epoch => return Err(STALE.into()),
+                    // A lobby's or room's group is set by a GroupInfo first (a DM's by
+                    // its first message, after a restart).
+                    None if !matches!(conv, Conv::Dm { .. }) => return Err(STALE.into()),
+                    _ => {}
                 }
                 let known = record.and_then(|r| r.info.clone());
                 match kind {
-                    Kind::Application => GroupRecord {
-                        group_id,
-                        epoch,
-                        info: known,
-                    },
-                    Kind::Commit => {
-                        let info = match info {
-                            Some(i) => {
-                                let (g, e) = group_info(&i).map_err(|e| e.to_string())?;
-                                if g != group_id || e != epoch + 1 {
-                                    return Err("the group info does not follow the commit".into());
-                                }
-                                Some(i)
-                            }
-                            None => known,
-                        };
-                        GroupRecord {
-                            group_id,
-                            epoch: epoch + 1,
-                            info,
+                    Kind::Application => {
+                        if let Some(r) = record {
+                            r.clone()
+                        } else {
+                            GroupRecord::new(group_id, epoch, known)
                         }
+                    }
+                    Kind::Commit => {
+                        // The GroupInfo after it is what later members join from, and
+                        // where the host reads who is in the group.
+                        let i = info.ok_or("a commit comes with the group info after it")?;
+                        let (g, e) = group_info(&i).map_err(|e| e.to_string())?;
+                        if g != group_id || e != epoch + 1 {
+                            return Err("the group info does not follow the commit".into());
+                        }
+                        GroupRecord::new(group_id, epoch + 1, Some(i))
                     }
                     Kind::Proposal => return Err("members do not send proposals here".into()),
                 }
             }
         };
+        let changed = self.groups.get(conv).is_none_or(|r| r.epoch != next.epoch);
         self.groups.insert(conv.clone(), next);
         let name = self.display(me);
-        Ok(self.append(conv, Some(&name), Some(id), EntryBody::Mls { message }))
+        let seq = self.append(
+            conv,
+            Some(&name),
+            Some(id),
+            EntryBody::Mls {
+                message,
+                committer: None,
+            },
+        );
+        if is_commit {
+            self.in_group(conv, me);
+        }
+        if changed {
+            self.reconcile(conv);
+        }
+        Ok(seq)
+    }
+
+    /// A member tells us `conv`'s group: the first to do so sets it (after a restart,
+    /// or for a new conversation); the same group later refreshes its GroupInfo.
+    pub fn publish_group_info(&mut self, me: &str, conv: &Conv, info: Vec<u8>) -> Result<(), String> {
+        if matches!(conv, Conv::Dm { .. }) {
+            return Err("a DM's group starts with a Welcome".into());
+        }
+        let (group_id, epoch) = group_info(&info).map_err(|e| e.to_string())?;
+        match self.groups.get(conv) {
+            Some(r) if r.group_id != group_id || r.epoch > epoch => return Err(STALE.into()),
+            _ => {}
+        }
+        self.groups
+            .insert(conv.clone(), GroupRecord::new(group_id, epoch, Some(info)));
+        self.in_group(conv, me);
+        self.reconcile(conv);
+        Ok(())
+    }
+
+    /// The latest GroupInfo of `conv`'s group.
+    pub fn group_info_of(&self, conv: &Conv) -> Result<Vec<u8>, String> {
+        self.groups
+            .get(conv)
+            .and_then(|r| r.info.clone())
+            .ok_or_else(|| "no group for this conversation yet".into())
+    }
+
+    /// `conv`'s group as a member needs to know it.
+    pub fn group_state(&self, conv: &Conv) -> Option<crate::protocol::GroupState> {
+        self.groups.get(conv).map(|r| crate::protocol::GroupState {
+            group_id: r.group_id.clone(),
+            epoch: r.epoch,
+        })
+    }
+
+    /// If `conv`'s group still holds someone who is no longer in the conversation,
+    /// proposes removing them (as the groups' external sender), naming the online
+    /// member with the lowest leaf to commit it. One proposal per epoch.
+    pub fn reconcile(&mut self, conv: &Conv) {
+        if matches!(conv, Conv::Dm { .. }) {
+            return;
+        }
+        let members: std::collections::HashSet<String> = self.conv_members(conv).into_iter().collect();
+        let settled = tokio::time::Instant::now() >= self.started + self.opts.grace;
+        let Some(r) = self.groups.get(conv) else { return };
+        if r.proposed || r.info.is_none() {
+            return;
+        }
+        let roster = self.roster_of(conv);
+        // Someone who left during this incarnation goes at once; a name not seen since
+        // a restart gets the grace period to come back first.
+        let gone = roster
+            .iter()
+            .find(|(_, n)| !members.contains(n) && (settled || self.known.contains(n)));
+        let Some(&(leaf, _)) = gone else { return };
+        let online = |n: &String| self.members.get(n).is_some_and(|m| m.link.is_some());
+        let committer = roster
+            .iter()
+            .filter(|(_, n)| members.contains(n) && online(n))
+            .map(|(_, n)| self.display(n))
+            .next();
+        let Some(r) = self.groups.get_mut(conv) else { return };
+        let proposal = match crate::group::framing::remove_proposal(&self.host_signature, &r.group_id, r.epoch, leaf) {
+            Ok(p) => p,
+            Err(e) => return tracing::warn!(%e, "could not propose a removal"),
+        };
+        r.proposed = true;
+        self.append(
+            conv,
+            None,
+            None,
+            EntryBody::Mls {
+                message: proposal,
+                committer,
+            },
+        );
     }
 
     /// Forgets a conversation: its log and its group record.
     pub fn drop_conv(&mut self, conv: &Conv) {
         self.logs.drop_conv(conv);
         self.groups.remove(conv);
+        self.pending_joins.remove(conv);
     }
 }

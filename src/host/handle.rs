@@ -4,8 +4,8 @@
 use super::member::{MemberLink, Out};
 use super::rate::TokenBucket;
 use super::state::{State, encode};
-use crate::protocol::limits::MAX_BODY_LEN;
-use crate::protocol::{ClientPacket, Conv, EntryBody, HostPacket};
+use crate::protocol::{ClientPacket, Conv, HostPacket};
+use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
 /// One connection as the router sees it (remote or the host user's own).
@@ -70,17 +70,13 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     let Some(me) = conn.current(state) else {
         return unregistered(state, conn, p);
     };
-    if let ClientPacket::Post { id, .. } | ClientPacket::Mls { id, .. } = &p
+    if let ClientPacket::Mls { id, .. } = &p
         && let Some(seq) = state.members.get(&me).and_then(|m| m.seen(*id))
     {
         // A resend after a reconnect: it is in the log already.
         return state.send(&me, &HostPacket::Ack { id: *id, seq });
     }
     match p {
-        ClientPacket::Post { id, conv, body } => match post(state, &me, id, &conv, body) {
-            Ok(seq) => state.send(&me, &HostPacket::Ack { id, seq: Some(seq) }),
-            Err(reason) => conn.refuse(state, id, reason),
-        },
         ClientPacket::Mls {
             id,
             conv,
@@ -108,6 +104,23 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
             Ok((name, package)) => state.send(&me, &HostPacket::KeyPackage { id, name, package }),
             Err(reason) => conn.refuse(state, id, reason),
         },
+        ClientPacket::GroupInfo { id, conv, info } => {
+            let published =
+                may_post(state, &me, &conv).and_then(|()| state.publish_group_info(&me, &conv, info.into_vec()));
+            match published {
+                Ok(()) => state.send(&me, &HostPacket::Ack { id, seq: None }),
+                Err(reason) => conn.refuse(state, id, reason),
+            }
+        }
+        ClientPacket::FetchGroupInfo { id, conv } => {
+            match may_post(state, &me, &conv).and_then(|()| state.group_info_of(&conv)) {
+                Ok(info) => {
+                    let info = ByteBuf::from(info);
+                    state.send(&me, &HostPacket::GroupInfo { id, conv, info });
+                }
+                Err(reason) => conn.refuse(state, id, reason),
+            }
+        }
         ClientPacket::RoomCreate { id, name } => match state.rooms.create(&name, &me) {
             Ok(room) => {
                 joined(state, &me, room, None, false);
@@ -192,22 +205,11 @@ fn joined(state: &mut State, me: &str, room: Uuid, since: Option<u64>, was: bool
         if let Some(m) = state.members.get_mut(me) {
             m.cursors.insert(conv.clone(), cursor);
         }
-        let name = state.display(me);
-        state.append(&conv, None, None, EntryBody::Joined { name });
+        state.entered(&conv, me);
         let list = state.rooms.list_packet();
         state.broadcast(&list);
     }
     state.sync_room_to(me, room);
-}
-
-fn check_body(body: &str) -> Result<(), String> {
-    if body.trim().is_empty() {
-        return Err("empty message".into());
-    }
-    if body.len() > MAX_BODY_LEN {
-        return Err(format!("message is {} bytes, the limit is {MAX_BODY_LEN}", body.len()));
-    }
-    Ok(())
 }
 
 /// Checks that `me` may post to `conv`; a DM is opened for both members on first use.
@@ -234,19 +236,4 @@ fn may_post(state: &mut State, me: &str, conv: &Conv) -> Result<(), String> {
             Ok(())
         }
     }
-}
-
-/// Stores a text message in its conversation's log; returns its sequence number.
-fn post(state: &mut State, me: &str, id: Uuid, conv: &Conv, body: String) -> Result<u64, String> {
-    check_body(&body)?;
-    if matches!(conv, Conv::Dm { .. }) {
-        return Err("direct messages are end-to-end encrypted: this app is too old to send them".into());
-    }
-    may_post(state, me, conv)?;
-    let name = state.display(me);
-    let seq = state.append(conv, Some(&name), Some(id), EntryBody::Text { body });
-    if let Some(m) = state.members.get_mut(me) {
-        m.remember(id, Some(seq));
-    }
-    Ok(seq)
 }

@@ -4,7 +4,7 @@
 use super::member::{Away, Member, MemberLink, Out};
 use super::state::{State, close_link};
 use crate::protocol::limits::{AWAY_NOTICE_DELAY, MAX_BODY_LEN, MAX_PACKET_LEN};
-use crate::protocol::{Conv, Cursor, EntryBody, HostPacket, Limits, Resume, name_key, validate_username};
+use crate::protocol::{Conv, Cursor, HostPacket, Limits, Resume, name_key, validate_username};
 use crate::transport::ws::CLOSE_POLICY;
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -22,6 +22,7 @@ impl State {
     ) -> Result<String, String> {
         validate_username(name).map_err(|e| format!("invalid name: {e}"))?;
         let k = name_key(name);
+        self.known.insert(k.clone());
         let same_incarnation = resume.as_ref().is_some_and(|r| r.incarnation == self.incarnation);
         let resumed = match self.members.get_mut(&k) {
             Some(m) if m.key != key => return Err(format!("the name '{name}' is taken")),
@@ -62,7 +63,7 @@ impl State {
                 let mut m = Member::new(name, key, link, resume.is_some() && !same_incarnation);
                 m.cursors.insert(Conv::LOBBY, lobby);
                 self.members.insert(k.clone(), m);
-                self.append(&Conv::LOBBY, None, None, EntryBody::Joined { name: name.to_string() });
+                self.entered(&Conv::LOBBY, &k);
                 false
             }
         };
@@ -91,6 +92,8 @@ impl State {
             rooms: self.rooms.list(),
             cursors,
             key_packages: m.key_packages.len() as u32,
+            host_key: self.host_key.clone(),
+            group: self.group_state(&Conv::LOBBY),
             limits: Limits {
                 max_body: MAX_BODY_LEN as u32,
                 max_packet: MAX_PACKET_LEN as u32,
@@ -120,6 +123,7 @@ impl State {
             .get(k)
             .and_then(|m| m.cursors.get(&Conv::Room { id: room }).copied())
             .unwrap_or(0);
+        let group = self.group_state(&Conv::Room { id: room });
         self.send(
             k,
             &HostPacket::RoomSync {
@@ -127,6 +131,7 @@ impl State {
                 name,
                 members,
                 seq,
+                group,
             },
         );
     }
@@ -189,7 +194,8 @@ impl State {
                 }
             }
         }
-        self.append(&Conv::LOBBY, None, None, EntryBody::Left { name: m.name.clone() });
+        self.left(&Conv::LOBBY, k, &m.name);
+        self.reconcile(&Conv::LOBBY);
     }
 
     /// Takes member `k` (display name `name`) out of a room: the others see it leave;
@@ -203,7 +209,8 @@ impl State {
             m.cursors.remove(&conv);
         }
         if self.rooms.exists(room) {
-            self.append(&conv, None, None, EntryBody::Left { name: name.to_string() });
+            self.left(&conv, k, name);
+            self.reconcile(&conv);
         } else {
             self.drop_conv(&conv);
         }
@@ -244,6 +251,19 @@ impl State {
         }
         for k in expire {
             self.remove(&k);
+        }
+        // Once, when a restart's grace is over: groups drop members who never came back.
+        let settle = self.started + grace;
+        if !self.swept {
+            if now >= settle {
+                self.swept = true;
+                let convs: Vec<Conv> = self.groups.keys().cloned().collect();
+                for c in convs {
+                    self.reconcile(&c);
+                }
+            } else {
+                next = Some(next.map_or(settle, |n| n.min(settle)));
+            }
         }
         next
     }

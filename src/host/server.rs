@@ -66,7 +66,7 @@ impl Host {
     /// Starts a host with these options.
     pub fn with_options(identity: Arc<Identity>, opts: HostOptions) -> Self {
         let inner = Arc::new(Inner {
-            state: Mutex::new(State::new(opts)),
+            state: Mutex::new(State::new(opts, identity.mls_signature.clone())),
             stats: Stats::default(),
             identity,
             handshakes: Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES)),

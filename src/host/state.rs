@@ -30,6 +30,19 @@ pub(crate) struct State {
     pub timers: Arc<Notify>,
     /// Each conversation's MLS group as the Delivery Service orders it.
     pub groups: HashMap<Conv, super::ds::GroupRecord>,
+    /// The host's MLS signature key (private): signs removal proposals.
+    pub host_signature: Vec<u8>,
+    /// Its public half, named as external sender in every lobby and room group.
+    pub host_key: Vec<u8>,
+    /// Names that registered during this incarnation.
+    pub known: std::collections::HashSet<String>,
+    /// When this incarnation started (names not back within the grace may be removed
+    /// from groups).
+    pub started: Instant,
+    /// The one sweep of groups after a restart's grace period was done.
+    pub swept: bool,
+    /// Members in a lobby or room whose `Joined` waits until they are in its group.
+    pub pending_joins: HashMap<Conv, std::collections::HashSet<String>>,
 }
 
 /// Encodes a host packet; our own packets always fit (a failure is logged and dropped).
@@ -44,7 +57,8 @@ pub(crate) fn encode(p: &HostPacket) -> Option<Frames> {
 }
 
 impl State {
-    pub fn new(opts: HostOptions) -> Self {
+    pub fn new(opts: HostOptions, host_signature: Vec<u8>) -> Self {
+        let host_key = crate::group::signature_public(&host_signature).unwrap_or_default();
         State {
             members: HashMap::new(),
             rooms: Rooms::default(),
@@ -54,6 +68,12 @@ impl State {
             opts,
             timers: Arc::new(Notify::new()),
             groups: HashMap::new(),
+            host_signature,
+            host_key,
+            known: Default::default(),
+            started: Instant::now(),
+            swept: false,
+            pending_joins: HashMap::new(),
         }
     }
 

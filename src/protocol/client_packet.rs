@@ -19,12 +19,6 @@ pub enum ClientPacket {
         name: String,
         resume: Option<Resume>,
     },
-    /// A message to a conversation the sender belongs to (lobby and rooms).
-    Post {
-        id: Uuid,
-        conv: Conv,
-        body: String,
-    },
     /// An MLS message for a conversation's group (end to end encrypted; the host reads
     /// only its framing): an application message, a commit, or a Welcome. A commit or a
     /// Welcome comes with the group's new GroupInfo. A Welcome that starts a new group
@@ -46,6 +40,20 @@ pub enum ClientPacket {
     FetchKeyPackage {
         id: Uuid,
         name: String,
+    },
+    /// Tells the host a conversation's group (its current GroupInfo): the first member
+    /// of an empty conversation, or one coming back to a restarted host, does this.
+    /// Accepted if the host knows no group for it (the first wins) or the same group.
+    GroupInfo {
+        id: Uuid,
+        conv: Conv,
+        info: ByteBuf,
+    },
+    /// Asks for a conversation's latest GroupInfo, to join by external commit
+    /// (answered with `GroupInfo`).
+    FetchGroupInfo {
+        id: Uuid,
+        conv: Conv,
     },
     /// Create a room (the creator joins it).
     RoomCreate {
@@ -95,8 +103,9 @@ impl ClientPacket {
     pub fn request_id(&self) -> Option<Uuid> {
         match self {
             ClientPacket::Register { id, .. }
-            | ClientPacket::Post { id, .. }
             | ClientPacket::Mls { id, .. }
+            | ClientPacket::GroupInfo { id, .. }
+            | ClientPacket::FetchGroupInfo { id, .. }
             | ClientPacket::KeyPackages { id, .. }
             | ClientPacket::FetchKeyPackage { id, .. }
             | ClientPacket::RoomCreate { id, .. }

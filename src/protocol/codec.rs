@@ -147,10 +147,12 @@ mod tests {
     use uuid::Uuid;
 
     fn post(body: String) -> ClientPacket {
-        ClientPacket::Post {
+        ClientPacket::Mls {
             id: Uuid::new_v4(),
             conv: Conv::LOBBY,
-            body,
+            message: body.into_bytes(),
+            group_info: None,
+            replaces: None,
         }
     }
 
@@ -239,7 +241,8 @@ mod tests {
     fn absent_optional_fields_read_as_null() {
         #[derive(serde::Serialize)]
         struct Register {
-            id: Uuid,
+            #[serde(with = "serde_bytes")]
+            id: [u8; 16],
             name: &'static str,
         }
         #[derive(serde::Serialize)]
@@ -248,7 +251,11 @@ mod tests {
             Register(Register),
         }
         let id = Uuid::nil();
-        let p: ClientPacket = decode(&encode(&P::Register(Register { id, name: "ana" }))).unwrap();
+        let p: ClientPacket = decode(&encode(&P::Register(Register {
+            id: *id.as_bytes(),
+            name: "ana",
+        })))
+        .unwrap();
         assert_eq!(
             p,
             ClientPacket::Register {

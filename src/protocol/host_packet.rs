@@ -1,8 +1,9 @@
 //! `HostPacket`: what a host sends to a member: answers to requests, the ordered
 //! conversation log (entries, gap markers), presence, rooms, and keepalive.
 
-use super::types::{Conv, Cursor, EntryBody, Limits, RoomInfo, UserInfo};
+use super::types::{Conv, Cursor, EntryBody, GroupState, Limits, RoomInfo, UserInfo};
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
 /// One packet from the host.
@@ -25,6 +26,12 @@ pub enum HostPacket {
         cursors: Vec<Cursor>,
         /// Key packages of yours the host holds (top them up when low).
         key_packages: u32,
+        /// The host's MLS signature public key: groups name it as their external
+        /// sender, so it may propose removing members who left.
+        #[serde(with = "serde_bytes")]
+        host_key: Vec<u8>,
+        /// The lobby's group as the host knows it (None: make one and tell the host).
+        group: Option<GroupState>,
         limits: Limits,
     },
     /// The request `id` was carried out. For a `Post`: stored in the conversation
@@ -57,6 +64,12 @@ pub enum HostPacket {
         #[serde(with = "serde_bytes")]
         package: Vec<u8>,
     },
+    /// Answers `FetchGroupInfo { id }`: the latest GroupInfo of `conv`'s group.
+    GroupInfo {
+        id: Uuid,
+        conv: Conv,
+        info: ByteBuf,
+    },
     /// The log no longer holds `count` entries after `after` in `conv`: they are
     /// skipped, and the next entry has `seq = after + count + 1`.
     Missed {
@@ -80,6 +93,8 @@ pub enum HostPacket {
         name: String,
         members: Vec<String>,
         seq: u64,
+        /// The room's group as the host knows it (None: make one and tell the host).
+        group: Option<GroupState>,
     },
     /// You are no longer in this room.
     RoomLeft {

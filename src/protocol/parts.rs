@@ -155,7 +155,10 @@ mod tests {
             at: 0,
             from: Some("ana".into()),
             id: None,
-            body: EntryBody::Text { body: "z".repeat(len) },
+            body: EntryBody::Mls {
+                message: vec![b'z'; len],
+                committer: None,
+            },
         }
     }
 

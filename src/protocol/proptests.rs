@@ -3,7 +3,7 @@
 
 use super::codec::{decode, encode};
 use super::parts::{Reassembly, to_frames};
-use super::{ClientPacket, Conv, Cursor, EntryBody, HostPacket, Limits, Resume, RoomInfo, UserInfo};
+use super::{ClientPacket, Conv, Cursor, EntryBody, GroupState, HostPacket, Limits, Resume, RoomInfo, UserInfo};
 use proptest::prelude::*;
 use serde_bytes::ByteBuf;
 use uuid::Uuid;
@@ -40,7 +40,12 @@ fn resume() -> impl Strategy<Value = Option<Resume>> {
 fn client() -> impl Strategy<Value = ClientPacket> {
     prop_oneof![
         (uuid(), text(), resume()).prop_map(|(id, name, resume)| ClientPacket::Register { id, name, resume }),
-        (uuid(), conv(), text()).prop_map(|(id, conv, body)| ClientPacket::Post { id, conv, body }),
+        (uuid(), conv(), bytes()).prop_map(|(id, conv, info)| ClientPacket::GroupInfo {
+            id,
+            conv,
+            info: ByteBuf::from(info)
+        }),
+        (uuid(), conv()).prop_map(|(id, conv)| ClientPacket::FetchGroupInfo { id, conv }),
         (
             uuid(),
             conv(),
@@ -81,8 +86,7 @@ fn client() -> impl Strategy<Value = ClientPacket> {
 
 fn body() -> impl Strategy<Value = EntryBody> {
     prop_oneof![
-        text().prop_map(|body| EntryBody::Text { body }),
-        bytes().prop_map(|message| EntryBody::Mls { message }),
+        (bytes(), prop::option::of(text())).prop_map(|(message, committer)| EntryBody::Mls { message, committer }),
         text().prop_map(|name| EntryBody::Joined { name }),
         text().prop_map(|name| EntryBody::Left { name }),
     ]
@@ -126,6 +130,11 @@ fn host() -> impl Strategy<Value = HostPacket> {
                     rooms,
                     cursors: r.map(|r| r.cursors).unwrap_or_default(),
                     key_packages: l[0] % 17,
+                    host_key: vec![l[1] as u8; 32],
+                    group: (l[2] % 2 == 0).then(|| GroupState {
+                        group_id: vec![l[3] as u8; 16],
+                        epoch: u64::from(l[4]),
+                    }),
                     limits: Limits {
                         max_body: l[0],
                         max_packet: l[1],
@@ -163,6 +172,7 @@ fn host() -> impl Strategy<Value = HostPacket> {
                 name,
                 members,
                 seq,
+                group: None,
             }
         }),
         (uuid(), text()).prop_map(|(room, name)| HostPacket::RoomLeft { room, name }),
@@ -187,7 +197,7 @@ proptest! {
     #[test]
     fn big_packets_round_trip_through_parts(len in 0usize..300_000, seq in any::<u64>()) {
         let p = HostPacket::Entry { conv: Conv::LOBBY, seq, at: 0, from: None, id: None,
-            body: EntryBody::Text { body: "x".repeat(len) } };
+            body: EntryBody::Mls { message: vec![7; len], committer: None } };
         let mut r = Reassembly::default();
         let mut got = None;
         for f in to_frames(&p).unwrap().iter() {

@@ -1,7 +1,7 @@
 //! One packet of every kind with fixed values: the test vectors, the fuzz seeds and
 //! the benchmarks all start from these.
 
-use super::{ClientPacket, Conv, Cursor, EntryBody, HostPacket, Limits, Resume, RoomInfo, UserInfo};
+use super::{ClientPacket, Conv, Cursor, EntryBody, GroupState, HostPacket, Limits, Resume, RoomInfo, UserInfo};
 use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
@@ -33,10 +33,14 @@ pub fn client_samples() -> Vec<ClientPacket> {
                 ],
             }),
         },
-        ClientPacket::Post {
+        ClientPacket::GroupInfo {
             id: id(2),
             conv: Conv::Room { id: room() },
-            body: "hi".into(),
+            info: ByteBuf::from(vec![0x00, 0x01, 0x00, 0x04]),
+        },
+        ClientPacket::FetchGroupInfo {
+            id: id(11),
+            conv: Conv::LOBBY,
         },
         ClientPacket::Mls {
             id: id(8),
@@ -106,6 +110,11 @@ pub fn host_samples() -> Vec<HostPacket> {
                 seq: 41,
             }],
             key_packages: 3,
+            host_key: vec![0xab; 32],
+            group: Some(GroupState {
+                group_id: vec![0x11; 16],
+                epoch: 7,
+            }),
             limits: Limits {
                 max_body: 16_384,
                 max_packet: 1_048_576,
@@ -128,7 +137,10 @@ pub fn host_samples() -> Vec<HostPacket> {
             at: 1_700_000_000_500,
             from: Some("ana".into()),
             id: Some(id(2)),
-            body: EntryBody::Text { body: "hi".into() },
+            body: EntryBody::Mls {
+                message: vec![0x00, 0x01, 0x00, 0x02],
+                committer: Some("bo".into()),
+            },
         },
         HostPacket::KeyPackage {
             id: id(10),
@@ -156,6 +168,12 @@ pub fn host_samples() -> Vec<HostPacket> {
             name: "ops".into(),
             members: vec!["ana".into(), "bo".into()],
             seq: 12,
+            group: None,
+        },
+        HostPacket::GroupInfo {
+            id: id(11),
+            conv: Conv::LOBBY,
+            info: ByteBuf::from(vec![0x00, 0x01, 0x00, 0x04]),
         },
         HostPacket::RoomLeft {
             room: room(),

@@ -79,17 +79,27 @@ pub struct RoomInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum EntryBody {
-    /// A chat message (lobby and rooms).
-    Text { body: String },
-    /// An MLS message of the conversation's group (end to end encrypted).
+    /// An MLS message of the conversation's group (end to end encrypted): an
+    /// application message, a commit, a Welcome, or the host's proposal to remove a
+    /// member, which names the member who should commit it.
     Mls {
         #[serde(with = "serde_bytes")]
         message: Vec<u8>,
+        committer: Option<String>,
     },
     /// `name` joined the conversation (the lobby: the host; a room: the room).
     Joined { name: String },
     /// `name` left the conversation (quit, grace expired, or left the room).
     Left { name: String },
+}
+
+/// A conversation's MLS group as the host orders it: which group, at which epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupState {
+    #[serde(with = "serde_bytes")]
+    pub group_id: Vec<u8>,
+    pub epoch: u64,
 }
 
 /// Where a member's reading stopped in one conversation: the last sequence number seen.

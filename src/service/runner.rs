@@ -32,6 +32,10 @@ pub const MEMORY_SAVE_DELAY: Duration = Duration::from_millis(500);
 /// encrypted again anyway.
 pub const STALE_RETRY: Duration = Duration::from_secs(1);
 
+/// How long members wait for the named committer of a host proposal before they
+/// commit it themselves (the first commit the host orders wins).
+pub const COMMIT_FALLBACK: Duration = Duration::from_secs(2);
+
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -99,6 +103,7 @@ fn start(
         memory_path: None,
         save_at: None,
         retry_at: None,
+        commit_at: None,
     };
     tokio::spawn(runner.run(cmd_rx));
     (ServiceHandle { tx: cmd_tx, identity }, ev_rx)
@@ -132,6 +137,8 @@ pub(super) struct Runner {
     save_at: Option<tokio::time::Instant>,
     /// When to encrypt stale DMs again if no epoch change came.
     retry_at: Option<tokio::time::Instant>,
+    /// When to commit host proposals nobody committed.
+    commit_at: Option<tokio::time::Instant>,
 }
 
 async fn next_packet(link: &mut Option<Link>) -> Option<HostPacket> {
@@ -169,6 +176,11 @@ impl Runner {
                 _ = deadline(self.retry_at) => {
                     self.retry_at = None;
                     self.chat.retry_stale();
+                    self.flush_outbox().await;
+                }
+                _ = deadline(self.commit_at) => {
+                    self.commit_at = None;
+                    self.chat.commit_due();
                     self.flush_outbox().await;
                 }
                 _ = stats.tick(), if self.host.is_some() => {
@@ -268,7 +280,7 @@ impl Runner {
     /// The `Queued` event for request `id`, if it is a message or a DM.
     async fn queued(&mut self, id: Uuid) {
         let queued = match self.chat.pending().find(|(i, _)| *i == id).map(|(_, p)| p.clone()) {
-            Some(crate::client::Pending::Message { room_id, body }) => Some(Event::Queued {
+            Some(crate::client::Pending::Message { room_id, body, .. }) => Some(Event::Queued {
                 id,
                 room_id,
                 to: None,
@@ -331,6 +343,9 @@ impl Runner {
         if self.chat.has_stale() && self.retry_at.is_none() {
             self.retry_at = Some(tokio::time::Instant::now() + STALE_RETRY);
         }
+        if self.chat.has_proposals() && self.commit_at.is_none() {
+            self.commit_at = Some(tokio::time::Instant::now() + COMMIT_FALLBACK);
+        }
     }
 
     async fn command(&mut self, cmd: Command) {
@@ -359,8 +374,23 @@ impl Runner {
                 if let Some(e) = self.check_body(&text) {
                     return self.emit(e).await;
                 }
-                let p = self.chat.message(room_id, text);
-                self.send_request(p).await;
+                if !self.chat.in_room(room_id) {
+                    let reason = format!("you are not a member of {}", self.chat.room_name(room_id));
+                    let text = Some(text);
+                    return self
+                        .emit(Event::Failed {
+                            id: Uuid::nil(),
+                            reason,
+                            text,
+                        })
+                        .await;
+                }
+                let (id, packets) = self.chat.message(room_id, text);
+                self.queued(id).await;
+                for p in packets {
+                    self.transmit(id, p).await;
+                }
+                self.flush_outbox().await;
             }
             Command::Dm { to, text } => {
                 if let Some(e) = self.check_body(&text) {
@@ -503,11 +533,21 @@ impl Runner {
             self.send_raw(ClientPacket::Pong { timestamp });
             return;
         }
-        let welcome = match &p {
-            HostPacket::Welcome { resumed, .. } => Some(*resumed),
-            _ => None,
-        };
         for e in self.chat.on_packet(p) {
+            // The client state says "connected" once the lobby's group is ready (so what
+            // others send from then on is readable): the service adds the host's name.
+            if let Event::Connected { me, .. } = e {
+                if self.resuming {
+                    self.resuming = false;
+                    let resumed = self.chat.resumed();
+                    self.emit(Event::Reconnected { resumed }).await;
+                }
+                // A first ping right away, so the latency shows without waiting an interval.
+                self.send_raw(ClientPacket::Ping { timestamp: now_ms() });
+                let host = self.host_key.clone();
+                self.emit(Event::Connected { me, host }).await;
+                continue;
+            }
             let refused = matches!(e, Event::RegistrationRefused { .. });
             self.emit(e).await;
             if refused {
@@ -518,23 +558,6 @@ impl Runner {
         self.flush_outbox().await;
         if self.chat.is_dirty() && self.save_at.is_none() && self.memory_path.is_some() {
             self.save_at = Some(tokio::time::Instant::now() + MEMORY_SAVE_DELAY);
-        }
-        if let Some(resumed) = welcome
-            && self.resuming
-        {
-            self.resuming = false;
-            self.emit(Event::Reconnected { resumed }).await;
-        }
-        if welcome.is_some()
-            && let Some(me) = self.chat.me.clone()
-        {
-            // A first ping right away, so the latency shows without waiting an interval.
-            self.send_raw(ClientPacket::Ping { timestamp: now_ms() });
-            self.emit(Event::Connected {
-                me,
-                host: self.host_key.clone(),
-            })
-            .await;
         }
         if self.drain_until.is_some() && self.chat.pending_count() == 0 {
             self.drain_until = None;

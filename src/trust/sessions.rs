@@ -107,6 +107,7 @@ mod tests {
             }],
             rooms: vec![("ops".into(), uuid::Uuid::new_v4())],
             groups: Some(serde_bytes::ByteBuf::from(b"secret group state".to_vec())),
+            keys: vec![],
         };
         save(&p, &m, &key).unwrap();
         assert_eq!(load(&p, &key), m);

@@ -379,6 +379,11 @@ impl Model {
             }
             Event::Users { users } => self.users = users,
             Event::Presence { .. } => {}
+            Event::KeysChanged { name } => {
+                let text = format!("{name}'s keys changed");
+                self.system(Conv::Lobby, text.clone());
+                self.system(Conv::Dm(name_key(&name)), text);
+            }
             Event::Undecryptable { conv, reason, .. } => {
                 let conv = self.conv_of(&conv);
                 self.system(conv, format!("a message could not be read: {reason}"));

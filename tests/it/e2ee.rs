@@ -70,7 +70,7 @@ async fn connected(p: &mut Proc) {
 }
 
 #[tokio::test]
-async fn a_host_without_a_participant_routes_a_dm_it_cannot_read() {
+async fn a_host_without_a_participant_routes_a_dm_a_lobby_and_a_room_message_it_cannot_read() {
     let tmp = tempfile::tempdir().unwrap();
     let d = |n: &str| tmp.path().join(n);
     let (mut host, addr) = bare_host(&d("host"), 0).await;
@@ -90,18 +90,25 @@ async fn a_host_without_a_participant_routes_a_dm_it_cannot_read() {
     gina.line(&format!("[dm to hugo] {secret}")).await;
     hugo.say("/dm gina roger").await;
     gina.line("[dm from hugo] roger").await;
-    // What the host can read is found by the search: names (it routes by them) and,
-    // until rooms are end-to-end encrypted too, a lobby message...
+    // A lobby message and a room message: end-to-end encrypted too.
     let lobby = format!("lobby text {}", uuid::Uuid::new_v4().simple());
     gina.say(&lobby).await;
     hugo.line(&format!("[lobby] gina: {lobby}")).await;
+    hugo.say("/create hideout").await;
+    hugo.say("ready").await;
+    hugo.line("[hideout] hugo: ready").await;
+    gina.say("/join hideout").await;
+    hugo.line("* gina joined hideout").await;
+    let room = format!("room text {}", uuid::Uuid::new_v4().simple());
+    gina.say(&room).await;
+    hugo.line(&format!("[hideout] gina: {room}")).await;
+    // What the host routes by is found by the search (names, the room's name)...
     assert!(in_memory(pid, b"hugo"), "the memory search finds what is there");
-    assert!(
-        in_memory(pid, lobby.as_bytes()),
-        "the memory search finds a readable message"
-    );
-    // ... and the text is nowhere in it.
-    assert!(!in_memory(pid, secret.as_bytes()), "the host holds the DM's text");
+    assert!(in_memory(pid, b"hideout"), "the memory search finds the room's name");
+    // ... and no text is anywhere in it.
+    for (what, text) in [("DM", &secret), ("lobby message", &lobby), ("room message", &room)] {
+        assert!(!in_memory(pid, text.as_bytes()), "the host holds the {what}'s text");
+    }
     assert!(
         !in_memory(pid, b"the eagle lands"),
         "the host holds part of the DM's text"

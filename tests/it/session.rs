@@ -15,10 +15,12 @@ use tokio::net::{TcpListener, TcpStream};
 use uuid::Uuid;
 
 fn msg(body: String) -> ClientPacket {
-    ClientPacket::Post {
+    ClientPacket::Mls {
         id: Uuid::new_v4(),
         conv: Conv::LOBBY,
-        body,
+        message: body.into_bytes(),
+        group_info: None,
+        replaces: None,
     }
 }
 
@@ -29,7 +31,10 @@ fn entry(body: String) -> HostPacket {
         at: 0,
         from: Some("ana".into()),
         id: None,
-        body: EntryBody::Text { body },
+        body: EntryBody::Mls {
+            message: body.into_bytes(),
+            committer: None,
+        },
     }
 }
 
@@ -72,7 +77,7 @@ async fn round_trip_both_ways_at_and_over_the_cap() {
     cw.send_frame(&at_cap).await.unwrap();
     assert!(matches!(
         hr.recv::<ClientPacket>().await.unwrap(),
-        Some(ClientPacket::Post { .. })
+        Some(ClientPacket::Mls { .. })
     ));
     // One byte over the frame cap, sent raw: refused before sending.
     let mut over_frame = at_cap.clone();

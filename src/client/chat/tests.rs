@@ -1,4 +1,5 @@
-//! The client state machine, packet by packet.
+//! The client state machine, packet by packet: the log's order (cursors, duplicates,
+//! gaps), presence and membership, resume and host restarts, and what it remembers.
 use super::*;
 use crate::protocol::{EntryBody, HostPacket, Limits};
 
@@ -25,6 +26,8 @@ fn welcome(c: &mut ChatState, name: &str, incarnation: Uuid, resumed: bool, curs
         rooms: vec![],
         cursors,
         key_packages: 8,
+        host_key: vec![],
+        group: None,
         limits: Limits {
             max_body: 1,
             max_packet: 1,
@@ -35,14 +38,19 @@ fn welcome(c: &mut ChatState, name: &str, incarnation: Uuid, resumed: bool, curs
     })
 }
 
-fn text(conv: Conv, seq: u64, from: &str, id: Uuid, body: &str) -> HostPacket {
+fn member(conv: Conv, seq: u64, name: &str, joined: bool) -> HostPacket {
+    let name = name.to_string();
     HostPacket::Entry {
         conv,
         seq,
         at: 0,
-        from: Some(from.into()),
-        id: Some(id),
-        body: EntryBody::Text { body: body.into() },
+        from: None,
+        id: None,
+        body: if joined {
+            EntryBody::Joined { name }
+        } else {
+            EntryBody::Left { name }
+        },
     }
 }
 
@@ -62,60 +70,23 @@ fn joined_state() -> ChatState {
 }
 
 #[test]
-fn ack_shows_our_line_once_and_refusal_returns_the_text() {
-    let mut c = joined_state();
-    let ClientPacket::Post { id, .. } = c.message(None, "hi".into()) else {
-        panic!()
-    };
-    assert_eq!(c.pending_count(), 1);
-    let ev = c.on_packet(HostPacket::Ack { id, seq: Some(11) });
-    assert!(matches!(&ev[0], Event::Message { own: true, from, body, .. } if from == "ana" && body == "hi"));
-    assert_eq!(ev[1], Event::Acked { id });
-    // The echo in the log moves the cursor but shows nothing again.
-    assert!(c.on_packet(text(Conv::LOBBY, 11, "ana", id, "hi")).is_empty());
-    assert_eq!(c.cursors[&Conv::LOBBY], 11);
-    let ClientPacket::Post { id, .. } = c.message(None, "too much".into()) else {
-        panic!()
-    };
-    let ev = c.on_packet(HostPacket::Refused {
-        id,
-        reason: "slow down".into(),
-    });
-    assert_eq!(
-        ev,
-        vec![Event::Failed {
-            id,
-            reason: "slow down".into(),
-            text: Some("too much".into())
-        }]
-    );
-}
-
-#[test]
-fn an_echo_before_its_ack_settles_it() {
-    let mut c = joined_state();
-    let ClientPacket::Post { id, .. } = c.message(None, "hi".into()) else {
-        panic!()
-    };
-    let ev = c.on_packet(text(Conv::LOBBY, 11, "ana", id, "hi"));
-    assert!(matches!(&ev[0], Event::Message { own: true, .. }));
-    assert_eq!(ev[1], Event::Acked { id });
-    assert!(c.on_packet(HostPacket::Ack { id, seq: Some(11) }).is_empty());
-    assert_eq!(c.pending_count(), 0);
-}
-
-#[test]
 fn entries_in_order_duplicates_dropped_jumps_shown_as_gaps() {
     let mut c = joined_state();
-    let ev = c.on_packet(text(Conv::LOBBY, 11, "Bob", Uuid::new_v4(), "one"));
-    assert!(matches!(&ev[0], Event::Message { own: false, from, .. } if from == "Bob"));
-    assert!(
-        c.on_packet(text(Conv::LOBBY, 11, "Bob", Uuid::new_v4(), "again"))
-            .is_empty()
+    let ev = c.on_packet(member(Conv::LOBBY, 11, "cy", true));
+    assert_eq!(
+        ev[0],
+        Event::Joined {
+            name: "cy".into(),
+            room: None
+        }
     );
-    let ev = c.on_packet(text(Conv::LOBBY, 14, "Bob", Uuid::new_v4(), "four"));
+    assert!(
+        c.on_packet(member(Conv::LOBBY, 11, "cy", true)).is_empty(),
+        "a duplicate"
+    );
+    let ev = c.on_packet(member(Conv::LOBBY, 14, "cy", false));
     assert!(matches!(&ev[0], Event::Missed { count: 2, label, .. } if label == "lobby"));
-    assert!(matches!(&ev[1], Event::Message { .. }));
+    assert!(matches!(&ev[1], Event::Left { .. }));
     // An explicit marker moves the cursor past the gap.
     let dm = Conv::dm("ana", "bob");
     let ev = c.on_packet(HostPacket::Missed {
@@ -131,12 +102,11 @@ fn entries_in_order_duplicates_dropped_jumps_shown_as_gaps() {
             count: 5
         }]
     );
-    let ev = c.on_packet(text(dm, 6, "bob", Uuid::new_v4(), "psst"));
-    assert!(matches!(&ev[0], Event::Dm { from, body, .. } if from == "bob" && body == "psst"));
+    assert_eq!(c.cursors[&dm], 5);
 }
 
 #[test]
-fn dms_by_name_and_a_refused_registration() {
+fn a_refused_registration_and_unknown_dm_targets() {
     let mut c = ChatState::default();
     let ClientPacket::Register { id, .. } = c.register("x".into()) else {
         panic!()
@@ -164,9 +134,12 @@ fn resume_sends_cursors_and_a_restart_rejoins_rooms_from_the_start() {
         name: "ops".into(),
         members: vec!["ana".into()],
         seq: 4,
+        group: None,
     });
-    c.on_packet(text(Conv::Room { id: room }, 5, "Bob", Uuid::new_v4(), "x"));
-    let pending = c.message(Some(room), "typed while away".into());
+    c.on_packet(member(Conv::Room { id: room }, 5, "Bob", true));
+    // A message while the room's group is not ready waits (nothing to send yet).
+    let (_, now) = c.message(Some(room), "typed while away".into());
+    assert!(now.is_empty());
     // The link drops; the next registration carries where we stopped.
     c.reset_link();
     let ClientPacket::Register { resume: Some(r), .. } = c.register("ana".into()) else {
@@ -177,24 +150,27 @@ fn resume_sends_cursors_and_a_restart_rejoins_rooms_from_the_start() {
         conv: Conv::Room { id: room },
         seq: 5
     }));
-    // Same host, place kept: no rejoin, the pending message goes again.
-    c.register_id = None;
+    // Same host, place kept: no rejoin.
     let ev = welcome(&mut c, "ana", Uuid::from_u128(1), true, vec![]);
     assert!(!ev.iter().any(|e| matches!(e, Event::HostRestarted { .. })));
-    assert_eq!(c.take_outbox(), vec![pending.clone()]);
+    assert!(
+        !c.take_outbox()
+            .iter()
+            .any(|p| matches!(p, ClientPacket::RoomJoin { .. }))
+    );
     // Another drop, and this time the host restarted.
     c.on_packet(HostPacket::RoomSync {
         room,
         name: "ops".into(),
         members: vec!["ana".into()],
         seq: 5,
+        group: None,
     });
     c.reset_link();
     let ev = welcome(&mut c, "ana", Uuid::from_u128(2), false, vec![]);
     assert!(matches!(ev[0], Event::HostRestarted { .. }));
     let out = c.take_outbox();
     assert!(matches!(&out[0], ClientPacket::RoomJoin { room: r, create: true, since: Some(0), .. } if r == "ops"));
-    assert_eq!(out[1], pending);
     assert!(!c.cursors.contains_key(&Conv::Room { id: room }));
 }
 
@@ -219,14 +195,7 @@ fn presence_and_lobby_membership_update_the_list() {
         away: true,
     });
     assert!(matches!(&ev[1], Event::Users { users } if users.iter().any(|u| u.name == "Bob" && u.away)));
-    let ev = c.on_packet(HostPacket::Entry {
-        conv: Conv::LOBBY,
-        seq: 11,
-        at: 0,
-        from: None,
-        id: None,
-        body: EntryBody::Left { name: "Bob".into() },
-    });
+    let ev = c.on_packet(member(Conv::LOBBY, 11, "Bob", false));
     assert_eq!(
         ev[0],
         Event::Left {
@@ -236,13 +205,6 @@ fn presence_and_lobby_membership_update_the_list() {
     );
     assert_eq!(c.users.len(), 1);
     // Our own join is not announced to ourselves.
-    let ev = c.on_packet(HostPacket::Entry {
-        conv: Conv::LOBBY,
-        seq: 12,
-        at: 0,
-        from: None,
-        id: None,
-        body: EntryBody::Joined { name: "ana".into() },
-    });
+    let ev = c.on_packet(member(Conv::LOBBY, 12, "ana", true));
     assert!(matches!(ev[..], [Event::Users { .. }]));
 }

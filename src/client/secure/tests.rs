@@ -29,6 +29,12 @@ fn client(name: &str) -> ChatState {
         rooms: vec![],
         cursors: vec![],
         key_packages: 0,
+        host_key: crate::group::signature_public(&new_signature_key().unwrap()).unwrap(),
+        // The lobby's group already exists at the host (its GroupInfo is fetched).
+        group: Some(crate::protocol::GroupState {
+            group_id: vec![9; 16],
+            epoch: 3,
+        }),
         limits: Limits {
             max_body: 1,
             max_packet: 1,
@@ -40,9 +46,12 @@ fn client(name: &str) -> ChatState {
     c
 }
 
-/// The packets a client has to send now.
+/// The packets a client has to send now (group upkeep of the lobby left out).
 fn sent(c: &mut ChatState) -> Vec<ClientPacket> {
     c.take_outbox()
+        .into_iter()
+        .filter(|p| !matches!(p, ClientPacket::FetchGroupInfo { .. }))
+        .collect()
 }
 
 fn entry(conv: &Conv, seq: u64, from: &str, id: Uuid, message: Vec<u8>) -> HostPacket {
@@ -52,7 +61,10 @@ fn entry(conv: &Conv, seq: u64, from: &str, id: Uuid, message: Vec<u8>) -> HostP
         at: 0,
         from: Some(from.into()),
         id: Some(id),
-        body: EntryBody::Mls { message },
+        body: EntryBody::Mls {
+            message,
+            committer: None,
+        },
     }
 }
 
@@ -162,7 +174,7 @@ fn a_dm_goes_end_to_end_and_a_stale_one_is_encrypted_again_once() {
 #[test]
 fn both_start_the_same_dm_at_once_and_end_in_one_group() {
     let (mut ana, mut bob) = (client("ana"), client("bob"));
-    let kp = |c: &mut ChatState| match &c.take_outbox()[..] {
+    let kp = |c: &mut ChatState| match &sent(c)[..] {
         [ClientPacket::KeyPackages { packages, .. }] => packages[0].to_vec(),
         other => panic!("{} packets", other.len()),
     };
@@ -195,7 +207,7 @@ fn both_start_the_same_dm_at_once_and_end_in_one_group() {
         id: a_create,
         seq: Some(1),
     });
-    let [ClientPacket::Mls { message: a_msg, .. }] = &ana.take_outbox()[..] else {
+    let [ClientPacket::Mls { message: a_msg, .. }] = &sent(&mut ana)[..] else {
         panic!()
     };
     let a_msg = a_msg.clone();
@@ -207,7 +219,7 @@ fn both_start_the_same_dm_at_once_and_end_in_one_group() {
     bob.on_packet(entry(&conv, 1, "ana", a_create, a_welcome));
     let ev = bob.on_packet(entry(&conv, 2, "ana", a_dm, a_msg));
     assert!(matches!(&ev[0], Event::Dm { body, .. } if body == "hi bob"));
-    let out = bob.take_outbox();
+    let out = sent(&mut bob);
     let b_msg = out
         .iter()
         .find_map(|p| match p {

@@ -150,3 +150,100 @@ fn messages_of_another_group_or_a_later_epoch_are_out_of_sync() {
         Err(GroupError::NoGroup)
     );
 }
+
+/// A room's life at the group level: created with the host as external sender,
+/// joined by external commits, a member removed by the host's proposal (committed by a
+/// member), who then cannot read what follows; a lost member rejoins (resync).
+#[test]
+fn a_room_group_follows_joins_and_the_hosts_removals() {
+    use crate::group::framing::{remove_proposal, roster};
+    let host_sig = new_signature_key().unwrap();
+    let host_key = crate::group::signature_public(&host_sig).unwrap();
+    let room = Conv::Room { id: Uuid::new_v4() };
+    let (mut ana, mut bo, mut cy) = (member("ana"), member("bo"), member("cy"));
+    let info = ana.create(&room, &host_key).unwrap();
+    assert_eq!(group_info(&info).unwrap().1, 0);
+    // bo and cy join by external commit; those already in apply each commit.
+    let (commit, info) = bo.external_join(&room, &info).unwrap();
+    assert!(matches!(
+        framing(&commit),
+        Ok(Framing::Message {
+            kind: Kind::Commit,
+            external: true,
+            ..
+        })
+    ));
+    assert!(matches!(ana.process(&room, &commit), Ok(Incoming::Commit { .. })));
+    let (commit, info) = cy.external_join(&room, &info).unwrap();
+    for g in [&mut ana, &mut bo] {
+        assert!(matches!(g.process(&room, &commit), Ok(Incoming::Commit { .. })));
+    }
+    // The host reads who is where from the GroupInfo, and proposes removing cy.
+    let r = roster(&info).unwrap();
+    let names: Vec<&str> = r.iter().map(|(_, m)| m.name.as_str()).collect();
+    assert_eq!(names, ["ana", "bo", "cy"]);
+    let (gid, epoch) = group_info(&info).unwrap();
+    let cy_leaf = r.iter().find(|(_, m)| m.name == "cy").unwrap().0;
+    let proposal = remove_proposal(&host_sig, &gid, epoch, cy_leaf).unwrap();
+    for g in [&mut ana, &mut bo, &mut cy] {
+        assert_eq!(g.process(&room, &proposal), Ok(Incoming::Proposal));
+    }
+    assert!(ana.has_proposal(&room));
+    // Sending waits while the proposal is pending; ana commits it.
+    assert!(ana.encrypt(&room, &Content::text(Uuid::new_v4(), "x".into())).is_err());
+    let (commit, _info) = ana.commit_proposals(&room).unwrap().unwrap();
+    ana.confirm(&room).unwrap();
+    assert!(!ana.has_proposal(&room));
+    assert!(
+        matches!(bo.process(&room, &commit), Ok(Incoming::Commit { ref removed, removed_me: false }) if removed[0].name == "cy")
+    );
+    assert!(matches!(
+        cy.process(&room, &commit),
+        Ok(Incoming::Commit { removed_me: true, .. })
+    ));
+    // What is said after the removal: bo reads it, cy (replayed the same bytes) cannot.
+    let secret = ana
+        .encrypt(&room, &Content::text(Uuid::new_v4(), "after cy left".into()))
+        .unwrap();
+    assert!(matches!(bo.process(&room, &secret), Ok(Incoming::Message { .. })));
+    assert!(cy.process(&room, &secret).is_err());
+    // bo loses his state (missed a commit): he rejoins from the latest GroupInfo, and
+    // his old leaf is replaced, not duplicated.
+    let info = ana.group_info(&room).unwrap();
+    let (commit, info) = bo.external_join(&room, &info).unwrap();
+    assert!(matches!(ana.process(&room, &commit), Ok(Incoming::Commit { .. })));
+    assert_eq!(roster(&info).unwrap().len(), 2);
+    let hi = bo
+        .encrypt(&room, &Content::text(Uuid::new_v4(), "back".into()))
+        .unwrap();
+    assert!(matches!(ana.process(&room, &hi), Ok(Incoming::Message { .. })));
+}
+
+/// A 256-member group, built in batches of adds: its GroupInfo (with the tree) is
+/// larger than one frame, which is why group messages travel in parts.
+#[test]
+fn a_group_of_256_members() {
+    let host_key = crate::group::signature_public(&new_signature_key().unwrap()).unwrap();
+    let room = Conv::Room { id: Uuid::new_v4() };
+    let mut creator = member("creator");
+    creator.create(&room, &host_key).unwrap();
+    let mut last = None;
+    let mut others: Vec<Groups> = (1..256).map(|i| member(&format!("m{i:03}"))).collect();
+    for batch in others.chunks_mut(51) {
+        let kps: Vec<Vec<u8>> = batch.iter().map(|m| m.key_packages(1).unwrap().remove(0)).collect();
+        let (_commit, welcome) = creator.add_now(&room, &kps).unwrap();
+        last = Some((batch.len(), welcome));
+    }
+    let (n, welcome) = last.unwrap();
+    let m = others.last_mut().unwrap();
+    assert_eq!(m.process(&room, &welcome), Ok(Incoming::Joined));
+    assert_eq!(m.roster(&room).len(), 256);
+    assert_eq!(n, 51);
+    let info = creator.group_info(&room).unwrap();
+    assert!(
+        info.len() > crate::protocol::limits::MAX_FRAME_LEN - 10_000,
+        "{} bytes",
+        info.len()
+    );
+    assert_eq!(crate::group::framing::roster(&info).unwrap().len(), 256);
+}
