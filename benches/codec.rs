@@ -1,10 +1,11 @@
 //! Micro-benchmarks: packet encode/decode in CBOR and, for comparison, JSON; Noise
 //! transport encrypt+decrypt by size; a full Noise XX handshake in memory; MLS costs
-//! of a DM (encrypt + decrypt of 1 KiB, making the group).
+//! of a DM (encrypt + decrypt of 1 KiB, making the group) and of lobbies and rooms
+//! (a newcomer's external commit at 64 members, commits made and applied at 64/256).
 //!
 //! `cargo bench --bench codec --no-default-features`
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use severus::crypto::Identity;
 use severus::crypto::noise::{Initiator, Responder, Transport};
 use severus::group::{Content, Groups, MemberId, new_signature_key};
@@ -127,5 +128,72 @@ fn mls(c: &mut Criterion) {
     c.bench_function("mls_dm_group_create", |bench| bench.iter(dm_pair));
 }
 
-criterion_group!(benches, codec, noise, mls);
+/// A room group of `n` members built by its creator; also one other member (its
+/// signature key is `signature`) as a snapshot, restored fresh for each measured step,
+/// its id, and the group's GroupInfo.
+fn room_of_with(n: usize, signature: &[u8]) -> (Groups, Vec<u8>, MemberId, Vec<u8>, Conv) {
+    let host_key = severus::group::signature_public(&new_signature_key().unwrap()).unwrap();
+    let conv = Conv::Room { id: Uuid::new_v4() };
+    let mut creator = member("creator");
+    creator.create(&conv, &host_key).unwrap();
+    let other_id = MemberId {
+        name: "other".into(),
+        noise: [7; 32],
+    };
+    let mut other = Groups::new(signature, other_id.clone()).unwrap();
+    let kp = other.key_packages(1).unwrap().remove(0);
+    let (_, welcome) = creator.add_now(&conv, &[kp]).unwrap();
+    other.process(&conv, &welcome).unwrap();
+    let rest: Vec<Groups> = (2..n).map(|i| member(&format!("m{i:03}"))).collect();
+    for batch in rest.chunks(64) {
+        let kps: Vec<Vec<u8>> = batch.iter().map(|m| m.key_packages(1).unwrap().remove(0)).collect();
+        let (commit, _) = creator.add_now(&conv, &kps).unwrap();
+        other.process(&conv, &commit).unwrap();
+    }
+    let info = creator.group_info(&conv).unwrap();
+    (creator, other.snapshot(), other_id, info, conv)
+}
+
+/// MLS costs of a lobby or room: a newcomer's external commit (made, then applied by
+/// one member), and a commit made by one member and applied by another, at 64 and 256.
+fn mls_rooms(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mls_room");
+    g.sample_size(10);
+    for n in [64usize, 256] {
+        let signature = new_signature_key().unwrap();
+        let (mut creator, other_state, other_id, info, conv) = room_of_with(n, &signature);
+        let fresh_other = || Groups::restore(&signature, other_id.clone(), &other_state).unwrap();
+        if n == 64 {
+            g.bench_function(BenchmarkId::new("external_join_made_and_applied", n), |b| {
+                b.iter_batched(
+                    || (member("newcomer"), fresh_other()),
+                    |(mut joiner, mut other)| {
+                        let (commit, _) = joiner.external_join(&conv, &info).unwrap();
+                        other.process(&conv, &commit).unwrap()
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        g.bench_function(BenchmarkId::new("commit_create", n), |b| {
+            b.iter(|| {
+                let out = creator.update(&conv).unwrap();
+                creator.abandon(&conv);
+                out
+            })
+        });
+        let (commit, _) = creator.update(&conv).unwrap();
+        creator.abandon(&conv);
+        g.bench_function(BenchmarkId::new("commit_apply", n), |b| {
+            b.iter_batched(
+                fresh_other,
+                |mut other| other.process(&conv, &commit).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, codec, noise, mls, mls_rooms);
 criterion_main!(benches);

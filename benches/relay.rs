@@ -3,6 +3,9 @@
 //! broadcast relay with the same clients and messages, and a bare TCP + TLS connect.
 //! Prints a markdown table and one summary line. `scripts/bench.sh [--quick]` runs it.
 
+#[path = "relay/clients.rs"]
+mod clients;
+
 use futures_util::{SinkExt, StreamExt};
 use severus::crypto::{HostIdentity, Identity};
 use severus::host::{Host, HostOptions};
@@ -160,6 +163,7 @@ impl Link {
         let s = session::connect(tcp, me, "bench", &TrustAll).await.expect("handshake");
         let (mut r, mut w) = s.split();
         let register = ClientPacket::Register {
+            secret: None,
             id: Uuid::new_v4(),
             name: name.into(),
             resume,
@@ -644,6 +648,13 @@ async fn main() {
         println!("replay_ms={:.1}", replay(a, 1000).await);
         return;
     }
+    if std::env::var("BENCH_ONLY_CLIENT_RSS").is_ok() {
+        println!(
+            "client_rss_64_mib={:.1}",
+            clients::client_rss(64).await.unwrap_or(f64::NAN)
+        );
+        return;
+    }
     if std::env::var("BENCH_ONLY_RSS").is_ok() {
         println!("host_rss_100_mib={:.1}", host_rss(100).await.unwrap_or(f64::NAN));
         return;
@@ -664,6 +675,7 @@ async fn main() {
     let rss = if smoke { None } else { host_rss(100).await };
     let replay_ms = replay(ours_addr, if smoke { 50 } else { 1000 }).await;
     let rss_full = if smoke { None } else { host_rss_full_logs().await };
+    let client_rss = if smoke { None } else { clients::client_rss(64).await };
 
     println!("| Measure | Severus | Baseline | Ratio |");
     println!("|---|---|---|---|");
@@ -694,6 +706,10 @@ async fn main() {
     match rss_full {
         Some(m) => println!("| Host RSS, logs full at the default 64 MiB cap | {m:.1} MiB | - | - |"),
         None => println!("| Host RSS, logs full | not measured (set SEVERUS_BIN) | - | - |"),
+    }
+    match client_rss {
+        Some(m) => println!("| Client RSS, one member process in a 64-member lobby | {m:.1} MiB | - | - |"),
+        None => println!("| Client RSS, 64-member lobby | not measured (set SEVERUS_BIN) | - | - |"),
     }
     println!();
     println!(

@@ -81,6 +81,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ticket = "endpointaawamkaucpe4vtqgkl3fxueqexmcvuhwa6brvk4l2zncyy23gw4caaibab7qaaabstgqe";
     write("ticket_parse", "ticket", ticket.as_bytes())?;
     write("ticket_parse", "addr", b"[::1]:3000")?;
+    let invite = severus::protocol::Invite {
+        fingerprint: [0x5e; 32],
+        addresses: vec!["192.168.1.20:3000".parse()?, "127.0.0.1:3000".parse()?],
+        ticket: Some(ticket.to_string()),
+        secret: Some([7; severus::protocol::invite::JOIN_SECRET_LEN]),
+    };
+    write("invite_parse", "full", invite.encode().as_bytes())?;
+    let bare = severus::protocol::Invite {
+        ticket: None,
+        secret: None,
+        ..invite
+    };
+    write("invite_parse", "bare", bare.encode().as_bytes())?;
 
     let host = Identity::generate()?.host_identity();
     let kh = format!(

@@ -59,6 +59,7 @@ pub fn run(cli: Cli) -> ExitCode {
             log_entries,
             log_mib,
             grace,
+            invite_only,
         } => {
             let chatting = name.is_some();
             let iroh = iroh.then(|| IrohOptions {
@@ -70,6 +71,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 log_entries: log_entries as usize,
                 log_bytes: (log_mib as usize) << 20,
                 grace: std::time::Duration::from_secs(grace),
+                join_secret: invite_only.then(rand::random),
                 ..Default::default()
             };
             let cfg = HostConfig {

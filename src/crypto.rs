@@ -1,9 +1,11 @@
 //! Keys and the pure cryptographic steps: the installation's identity, fingerprints,
-//! and the Noise handshake state machine. No I/O: storage lives in `trust/`.
+//! safety numbers and the Noise handshake state machine. No I/O: storage is `trust/`.
 
 pub mod fingerprint;
 pub mod identity;
 pub mod noise;
+pub mod safety;
 
 pub use fingerprint::{Fingerprint, HostIdentity, sha256};
 pub use identity::{Identity, IdentityError};
+pub use safety::{MemberKeys, safety_number};

@@ -5,6 +5,7 @@ mod command;
 mod connect;
 mod link;
 mod runner;
+mod verify;
 
 pub use crate::client::Event;
 pub use command::{Command, HostConfig};

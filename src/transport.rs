@@ -1,6 +1,7 @@
 //! Byte streams and the layers wrapped around them: TCP (direct mode), TLS 1.3 with a
 //! pinning-ready verifier, and binary-only WebSocket framing.
 
+pub mod interfaces;
 pub mod iroh;
 pub mod tcp;
 pub mod tls;

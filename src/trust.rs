@@ -7,7 +7,9 @@ pub mod keystore;
 pub mod known_hosts;
 pub mod prefs;
 pub mod sessions;
+pub mod verified;
 
 pub use datadir::{DATA_DIR_ENV, data_dir};
 pub use keystore::{KeyStoreError, StoreKind, load_or_create_identity};
 pub use known_hosts::{KnownHosts, TrustError};
+pub use verified::{Verified, VerifiedError};

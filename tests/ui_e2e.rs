@@ -8,6 +8,9 @@
 //! - `phone`: at 390 px wide the member list is a closed drawer and the composer shows.
 //! - `catchup`: the window joins through a TCP proxy; the link is cut while the host
 //!   sends more than its log holds; back, the window shows the gap and "new messages".
+//! - `verify`: the window joins by the host's invite (no trust dialog), opens the DM
+//!   with the host, its Verify dialog shows the safety number the host prints, and
+//!   "Mark verified" marks it.
 //!
 //! With `SEVERUS_SCREENSHOTS=DIR`, each scenario saves PNGs of what it reached.
 
@@ -404,6 +407,55 @@ async fn drive() {
             screenshot("panel");
             *s.peer.lock().unwrap() = Some(guest);
         }
+        "verify" => {
+            until("the start screen", "document.getElementById('nick')").await;
+            set_value("nick", "window").await;
+            set_value("target", &s.target).await;
+            click("connect").await;
+            until(
+                "the chat, with no trust dialog",
+                "document.getElementById('trust-dialog') || (document.getElementById('composer') && !document.getElementById('composer').disabled)",
+            )
+            .await;
+            if js("return !!document.getElementById('trust-dialog');").await == serde_json::Value::Bool(true) {
+                fail("joining by invite asked to trust the host");
+            }
+            until(
+                "the host in the member list",
+                "document.getElementById('members').innerText.includes('hostie')",
+            )
+            .await;
+            js("Array.from(document.querySelectorAll('#members button')).find(b => b.innerText.includes('hostie')).click(); return true;").await;
+            click("verify-open").await;
+            until(
+                "the Verify dialog",
+                "document.getElementById('verify-dialog') && document.querySelector('#safety-qr svg')",
+            )
+            .await;
+            let shown = js("return document.getElementById('safety-number').innerText;").await;
+            let shown: String = shown
+                .as_str()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let printed = {
+                let mut guard = s.peer.lock().unwrap();
+                let peer = guard.as_mut().expect("peer");
+                peer.say("/verify window");
+                peer.wait_line(|l| l.starts_with("* safety number with window: "))
+                    .unwrap_or_default()
+            };
+            let printed = printed.trim_start_matches("* safety number with window: ").to_string();
+            if shown != printed {
+                fail(&format!("the window shows {shown}, the host prints {printed}"));
+            }
+            screenshot("dialog");
+            click("verify-mark").await;
+            until("the verified mark", "document.getElementById('verify-state')").await;
+            click("verify-close").await;
+            until("the badge", "document.querySelector('#members .verified-badge')").await;
+        }
         other => fail(&format!("unknown scenario {other}")),
     }
     println!("ui e2e [{}]: ok", s.name);
@@ -463,7 +515,13 @@ fn run_scenario(name: &str) {
             let fp = peer
                 .wait_line(|l| l.starts_with("fingerprint: "))
                 .expect("host fingerprint");
-            (Some(peer), addr[11..].to_string(), fp[13..].to_string())
+            let invite = peer.wait_line(|l| l.starts_with("invite: ")).expect("host invite");
+            let target = if name == "verify" {
+                invite[8..].to_string()
+            } else {
+                addr[11..].to_string()
+            };
+            (Some(peer), target, fp[13..].to_string())
         }
     };
     let window_dir = data.path().join("window");
@@ -501,6 +559,7 @@ fn main() {
         ("host", "1024x720"),
         ("phone", "390x760"),
         ("catchup", "1024x720"),
+        ("verify", "1024x720"),
     ];
     // `UI_E2E_ONLY=name` runs one scenario.
     let only = std::env::var("UI_E2E_ONLY").ok();

@@ -21,7 +21,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
-    /// Host a room. Prints `listening: IP:PORT` and `fingerprint: FP`.
+    /// Host a room. Prints `listening: IP:PORT`, `fingerprint: FP` and `invite: TOKEN`.
     Host {
         /// Address to listen on.
         #[arg(long, default_value = "0.0.0.0")]
@@ -53,10 +53,13 @@ pub enum CliCommand {
         /// Seconds a member whose link dropped keeps its name, rooms and place.
         #[arg(long, value_name = "SECS", default_value_t = GRACE.as_secs())]
         grace: u64,
+        /// Admit only those who join with the invite (it carries a secret).
+        #[arg(long)]
+        invite_only: bool,
     },
-    /// Join a host at IP:PORT, [IPv6]:PORT, HOSTNAME:PORT or a ticket; chat from stdin.
+    /// Join a host by invite, IP:PORT, [IPv6]:PORT, HOSTNAME:PORT or ticket; chat from stdin.
     Join {
-        /// The host's address or ticket.
+        /// The host's invite (verified, no prompt), address or ticket.
         addr: String,
         /// Your name in the room.
         #[arg(long, value_name = "NAME")]

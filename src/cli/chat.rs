@@ -19,6 +19,9 @@ pub enum FirstContact {
     Trust,
 }
 
+/// What a damaged, altered or mismatched invite prints (then exit 3, nothing pinned).
+pub const INVITE_MISMATCH: &str = "! this invite does not match the host (damaged or altered)";
+
 /// State of one interactive session.
 pub struct ChatLoop {
     svc: ServiceHandle,
@@ -32,6 +35,8 @@ pub struct ChatLoop {
     switching: Option<String>,
     users: Vec<UserInfo>,
     rooms: Vec<RoomInfo>,
+    /// Verified members whose safety number changed (their messages are marked).
+    unverified: std::collections::BTreeSet<String>,
     /// stdin is read only once registered, and not after its end.
     reading: bool,
     /// Whether a line-mode user is chatting (else a headless host just runs).
@@ -59,6 +64,7 @@ impl ChatLoop {
             current: None,
             switching: None,
             users: vec![],
+            unverified: Default::default(),
             rooms: vec![],
             reading: false,
             chatting,
@@ -103,11 +109,13 @@ impl ChatLoop {
                 direct,
                 ticket,
                 fingerprint,
+                invite,
             } => {
                 if let Some(a) = direct {
                     out(&format!("listening: {a}"));
                 }
                 out(&format!("fingerprint: {fingerprint}"));
+                out(&format!("invite: {invite}"));
                 if let Some(t) = ticket {
                     out(&format!("ticket: {t}"));
                 }
@@ -147,6 +155,10 @@ impl ChatLoop {
                     "! if the host really reset its keys, run: severus forget {host}"
                 ));
                 return Some(ExitCode::from(exit::TRUST));
+            }
+            Event::InviteMismatch { reason } => {
+                tracing::info!(%reason, "invite refused");
+                return fatal(INVITE_MISMATCH, exit::TRUST);
             }
             Event::ConnectFailed { reason } => {
                 return fatal(&format!("! could not connect: {reason}"), exit::CONNECTION);
@@ -188,12 +200,35 @@ impl ChatLoop {
                 let why = reason.clone().unwrap_or_else(|| "closed".into());
                 return fatal(&format!("! connection lost: {}", escape(&why)), exit::CONNECTION);
             }
+            Event::SafetyNumberChanged { name } => {
+                self.unverified.insert(name_key(name));
+            }
+            Event::Verified { name } => {
+                self.unverified.remove(&name_key(name));
+            }
             _ => {}
         }
         if let Some(l) = line(&e) {
-            out(&l);
+            out(&self.marked(&e, l));
         }
         None
+    }
+
+    /// A message from a verified member whose safety number changed is marked (`(!)`
+    /// after its name) until it is verified again.
+    fn marked(&self, e: &Event, l: String) -> String {
+        let from = match e {
+            Event::Message { from, own: false, .. } | Event::Dm { from, .. } => from,
+            _ => return l,
+        };
+        if !self.unverified.contains(&name_key(from)) {
+            return l;
+        }
+        let name = escape(from);
+        match e {
+            Event::Dm { .. } => l.replacen(&format!("[dm from {name}]"), &format!("[dm from {name} (!)]"), 1),
+            _ => l.replacen(&format!("] {name}: "), &format!("] {name} (!): "), 1),
+        }
     }
 
     async fn on_input(&mut self, l: &str) -> Option<ExitCode> {
@@ -220,6 +255,8 @@ impl ChatLoop {
                 self.switching = Some(room.clone());
                 Command::JoinRoom { room }
             }
+            Input::Verify(name) => Command::SafetyNumber { name },
+            Input::Trust(name) => Command::MarkVerified { name },
             Input::Leave => match self.current.take() {
                 Some((room_id, _)) => Command::LeaveRoom { room_id },
                 None => {

@@ -13,13 +13,18 @@ pub enum Input {
     Create(String),
     Join(String),
     Leave,
+    /// Show the safety number with a member.
+    Verify(String),
+    /// Mark a member verified (after comparing safety numbers).
+    Trust(String),
     Quit,
     Empty,
     /// An unknown or malformed command, with the help text to show.
     Bad(String),
 }
 
-const HELP: &str = "commands: /dm NAME text, /users, /rooms, /create ROOM, /join ROOM, /leave, /quit";
+const HELP: &str =
+    "commands: /dm NAME text, /users, /rooms, /create ROOM, /join ROOM, /leave, /verify NAME, /trust NAME, /quit";
 
 /// Parses one line (without its newline).
 pub fn parse(line: &str) -> Input {
@@ -52,6 +57,8 @@ pub fn parse(line: &str) -> Input {
         "create" => one_arg(Input::Create),
         "join" => one_arg(Input::Join),
         "leave" => Input::Leave,
+        "verify" => one_arg(Input::Verify),
+        "trust" => one_arg(Input::Trust),
         "quit" => Input::Quit,
         _ => Input::Bad(format!("unknown command /{word}; {HELP}")),
     }
@@ -80,6 +87,9 @@ mod tests {
         assert_eq!(parse("/users"), Input::Users);
         assert_eq!(parse("/rooms"), Input::Rooms);
         assert_eq!(parse("/quit"), Input::Quit);
+        assert_eq!(parse("/verify bob"), Input::Verify("bob".into()));
+        assert_eq!(parse("/trust bob"), Input::Trust("bob".into()));
+        assert!(matches!(parse("/verify"), Input::Bad(_)));
         assert_eq!(parse("   "), Input::Empty);
         assert!(matches!(parse("/nope"), Input::Bad(_)));
     }

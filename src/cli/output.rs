@@ -59,6 +59,13 @@ pub fn line(e: &Event) -> Option<String> {
             format!("* missed {count} {what} {place}")
         }
         Event::KeysChanged { name } => format!("* {}'s keys changed", escape(name)),
+        Event::SafetyNumberChanged { name } => format!("! {}'s safety number changed", escape(name)),
+        Event::SafetyNumber { name, number, verified } => format!(
+            "* safety number with {}: {number}{}",
+            escape(name),
+            if *verified { " (verified)" } else { "" }
+        ),
+        Event::Verified { name } => format!("* {} verified", escape(name)),
         Event::Undecryptable { conv, label, reason } => {
             let place = match conv {
                 Conv::Dm { .. } => format!("from {}", escape(label)),

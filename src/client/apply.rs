@@ -31,8 +31,6 @@ impl ChatState {
                 ..
             } => {
                 let mut out = vec![];
-                // What waited for an answer goes again, after what this welcome starts.
-                let resend: Vec<_> = self.pending().filter_map(|(id, p)| self.packet_for(id, p)).collect();
                 let restarted = self.incarnation.is_some_and(|i| i != incarnation);
                 if restarted {
                     out.push(Event::HostRestarted { started_at });
@@ -52,8 +50,11 @@ impl ChatState {
                 if restarted || !resumed {
                     self.ready.clear();
                 }
+                // What waited for an answer goes again, after what this welcome starts;
+                // lobby and room messages whose group is not ready wait for it, in the
+                // order they were typed.
+                let resend = self.resend_after_welcome();
                 self.awaiting_ready = Some(resumed);
-                self.last_resumed = resumed;
                 self.start_groups(&name, key_packages);
                 self.sync_group(&Conv::LOBBY, group);
                 self.after_welcome(resend, resumed, restarted);

@@ -158,14 +158,20 @@ pub struct ChatState {
     pub(super) known_keys: BTreeMap<String, (Vec<u8>, Vec<u8>)>,
     /// Names whose keys changed, to tell.
     pub(super) key_changes: Vec<String>,
+    /// Verified names whose keys changed, to tell.
+    pub(super) safety_changes: Vec<String>,
     /// Welcomed (resumed or not) and waiting for the lobby's group to say "connected".
     pub(super) awaiting_ready: Option<bool>,
-    /// Whether the last welcome resumed our earlier session.
-    pub(super) last_resumed: bool,
     /// Rooms whose group is ready and whose join was announced.
     pub(super) announced: std::collections::BTreeSet<Uuid>,
     /// Events that readiness produced while applying a packet.
     pub(super) ready_events: Vec<Event>,
+    /// Members verified on this host, with the keys they had then.
+    pub(super) verified: BTreeMap<String, crate::crypto::MemberKeys>,
+    /// Verified members whose keys are no longer the verified ones (told once).
+    pub(super) broken: std::collections::BTreeSet<String>,
+    /// The invite's join secret, sent at registration.
+    pub(super) join_secret: Option<[u8; crate::protocol::invite::JOIN_SECRET_LEN]>,
 }
 
 impl ChatState {
@@ -237,7 +243,18 @@ impl ChatState {
             incarnation,
             cursors: self.cursor_list(),
         });
-        ClientPacket::Register { id, name, resume }
+        let secret = self.join_secret.map(|s| serde_bytes::ByteBuf::from(s.to_vec()));
+        ClientPacket::Register {
+            id,
+            name,
+            resume,
+            secret,
+        }
+    }
+
+    /// The join secret from the invite we connect with (an invite-only host wants it).
+    pub fn set_join_secret(&mut self, secret: Option<[u8; crate::protocol::invite::JOIN_SECRET_LEN]>) {
+        self.join_secret = secret;
     }
 
     fn track(&mut self, p: Pending) -> ClientPacket {
@@ -338,6 +355,29 @@ impl ChatState {
                 return Self::group_packet(id, p);
             }
         })
+    }
+
+    /// After a welcome: the packets of unanswered requests to send again, in order.
+    /// A lobby or room message whose group is not ready is not sent with its old
+    /// encryption: it waits for the group (`flush_waiting`), keeping its place.
+    pub(super) fn resend_after_welcome(&mut self) -> Vec<ClientPacket> {
+        let mut out = vec![];
+        let ids: Vec<Uuid> = self.order.clone();
+        for id in ids {
+            let Some(p) = self.pending.get(&id) else { continue };
+            if let Pending::Message { room_id, .. } = p {
+                let conv = room_id.map_or(Conv::LOBBY, |id| Conv::Room { id });
+                if !self.ready.contains(&conv) {
+                    let w = self.waiting.entry(conv).or_default();
+                    if !w.contains(&id) {
+                        w.push(id);
+                    }
+                    continue;
+                }
+            }
+            out.extend(self.packet_for(id, p));
+        }
+        out
     }
 
     /// A lobby (None) or room message: its id and the packets to send now (none while
@@ -453,11 +493,6 @@ impl ChatState {
         self.rejoin.extend(rooms.into_iter().map(|(id, r)| (r.name, id)));
         self.outbox.clear();
         self.announced.clear();
-    }
-
-    /// Whether the last welcome resumed our earlier session.
-    pub fn resumed(&self) -> bool {
-        self.last_resumed
     }
 
     /// Packets produced while applying the last packets, to send now.

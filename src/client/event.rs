@@ -11,10 +11,17 @@ use uuid::Uuid;
 #[non_exhaustive]
 pub enum Event {
     /// This app now hosts: its direct address and/or ticket, and its fingerprint.
+    /// The invite we came with is damaged, altered, or names another host: nothing was
+    /// pinned. `reason` is for logs; people are told the invite does not match.
+    InviteMismatch {
+        reason: String,
+    },
     HostingStarted {
         direct: Option<SocketAddr>,
         ticket: Option<String>,
         fingerprint: Fingerprint,
+        /// The invite: how to reach this host and its fingerprint (and join secret).
+        invite: String,
     },
     /// Hosting could not start (e.g. the port is in use).
     HostFailed {
@@ -110,6 +117,25 @@ pub enum Event {
     /// again, or the host put other keys under it): compare safety numbers.
     KeysChanged {
         name: String,
+    },
+    /// The keys of a member you verified changed: a red warning, and their messages
+    /// are marked until you verify them again.
+    SafetyNumberChanged {
+        name: String,
+    },
+    /// The safety number you share with `name` (asked with `Command::SafetyNumber`).
+    SafetyNumber {
+        name: String,
+        number: Fingerprint,
+        verified: bool,
+    },
+    /// You marked `name` verified (its current keys are remembered for this host).
+    Verified {
+        name: String,
+    },
+    /// The members verified on this host whose keys still match (told at connect).
+    VerifiedMembers {
+        names: Vec<String>,
     },
     /// The host restarted (a new incarnation started at `started_at`, ms since the
     /// epoch): what was sent to it before then and not seen is gone.

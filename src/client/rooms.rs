@@ -249,31 +249,6 @@ impl ChatState {
         }]
     }
 
-    /// Compares the keys in `conv`'s group with those seen before under each name.
-    pub(super) fn check_keys(&mut self, conv: &Conv) {
-        let Some(g) = self.groups.as_ref() else { return };
-        let me = self.me.clone().unwrap_or_default();
-        for r in g.roster(conv) {
-            if r.id.is(&me) {
-                continue;
-            }
-            let k = crate::protocol::name_key(&r.id.name);
-            let keys = (r.id.noise.to_vec(), r.signature_key.clone());
-            match self.known_keys.insert(k, keys.clone()) {
-                Some(old) if old != keys => self.key_changes.push(r.id.name.clone()),
-                _ => {}
-            }
-        }
-    }
-
-    /// Names whose keys changed since last asked.
-    pub(super) fn take_key_changes(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.key_changes)
-            .into_iter()
-            .map(|name| Event::KeysChanged { name })
-            .collect()
-    }
-
     /// Sends `ClientPacket`s for a request kind (used by `packet_for`).
     pub(super) fn group_packet(id: Uuid, p: &Pending) -> Option<ClientPacket> {
         use serde_bytes::ByteBuf;
@@ -295,3 +270,6 @@ impl ChatState {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

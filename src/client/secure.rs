@@ -146,7 +146,15 @@ impl ChatState {
         let Some(Pending::FetchKeyPackage { conv, replaces }) = self.settle(id) else {
             return vec![];
         };
-        let Some(g) = self.groups.as_mut() else { return vec![] };
+        // A key package under a name whose keys we know, with other keys: say so
+        // (the host, or someone else, may be posing as them).
+        if let Ok((id, signature_key)) = crate::group::framing::key_package_keys(package)
+            && id.is(name)
+        {
+            self.note_keys(&id, signature_key);
+        }
+        let mut out = self.take_key_changes();
+        let Some(g) = self.groups.as_mut() else { return out };
         match g.create_with(&conv, package, name) {
             Ok(created) => {
                 self.must_save = true;
@@ -162,12 +170,13 @@ impl ChatState {
                 if let Some(packet) = self.packet_for(create, &self.pending[&create]) {
                     self.outbox.push(packet);
                 }
-                vec![]
+                out
             }
-            Err(e) => self.fail_waiting(
-                &conv,
-                &format!("could not start an encrypted conversation with {name}: {e}"),
-            ),
+            Err(e) => {
+                let reason = format!("could not start an encrypted conversation with {name}: {e}");
+                out.extend(self.fail_waiting(&conv, &reason));
+                out
+            }
         }
     }
 
@@ -177,11 +186,17 @@ impl ChatState {
         ids.into_iter().filter_map(|id| self.fail(id, reason)).collect()
     }
 
-    /// The group of `conv` is ready: the messages waiting for it go out (those it
-    /// cannot take yet, e.g. behind a proposal, keep waiting).
+    /// The group of `conv` is ready: the messages waiting for it, and those the host
+    /// called stale, go out in the order they were typed (those it cannot take yet,
+    /// e.g. behind a proposal, keep waiting).
     pub(super) fn flush_waiting(&mut self, conv: &Conv) {
         let mut still = vec![];
-        for id in self.waiting.remove(conv).unwrap_or_default() {
+        let mut ids = self.waiting.remove(conv).unwrap_or_default();
+        ids.extend(self.stale.remove(conv).unwrap_or_default());
+        let place = |id: &Uuid| self.order.iter().position(|o| o == id).unwrap_or(usize::MAX);
+        ids.sort_by_key(place);
+        ids.dedup();
+        for id in ids {
             if !self.pending.contains_key(&id) {
                 continue;
             }
@@ -196,17 +211,9 @@ impl ChatState {
     }
 
     /// After an epoch change in `conv`: messages the host called stale are encrypted
-    /// again (those the group cannot take yet wait for the next change).
+    /// again, with any still waiting, in order (`flush_waiting`).
     pub(super) fn resend_stale(&mut self, conv: &Conv) {
-        for id in self.stale.remove(conv).unwrap_or_default() {
-            if !self.pending.contains_key(&id) {
-                continue;
-            }
-            match self.seal(id) {
-                Some(p) => self.outbox.push(p),
-                None => self.waiting.entry(conv.clone()).or_default().push(id),
-            }
-        }
+        self.flush_waiting(conv);
     }
 
     /// Encrypts every stale DM again now (a timer calls this if no commit came).
@@ -236,7 +243,7 @@ impl ChatState {
                 if !self.first_sight(content.id) {
                     return vec![];
                 }
-                self.sender_keys(&from, signature_key);
+                self.note_keys(&from, signature_key);
                 let ContentBody::Text { body } = content.body;
                 let mut out = self.take_key_changes();
                 out.push(match conv {
@@ -265,11 +272,12 @@ impl ChatState {
                 out
             }
             Ok(Incoming::Joined) => {
+                self.check_keys(conv);
                 self.flush_waiting(conv);
                 self.resend_stale(conv);
                 // The Welcome used up one of our key packages.
                 self.upload_key_packages(1);
-                vec![]
+                self.take_key_changes()
             }
             Ok(Incoming::Commit { removed_me, .. }) => {
                 self.committed(conv, removed_me);
@@ -291,19 +299,6 @@ impl ChatState {
                     reason: e.to_string(),
                 }]
             }
-        }
-    }
-
-    /// Remembers (and compares) a message sender's keys.
-    fn sender_keys(&mut self, from: &MemberId, signature_key: Vec<u8>) {
-        if signature_key.is_empty() {
-            return;
-        }
-        let keys = (from.noise.to_vec(), signature_key);
-        if let Some(old) = self.known_keys.insert(name_key(&from.name), keys.clone())
-            && old != keys
-        {
-            self.key_changes.push(from.name.clone());
         }
     }
 

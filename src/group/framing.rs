@@ -112,6 +112,17 @@ pub fn remove_proposal(signature: &[u8], group_id: &[u8], epoch: u64, leaf: u32)
     msg.tls_serialize_detached().map_err(super::error::mls)
 }
 
+/// Who a key package says it is, and its signature key (what a member compares with
+/// the keys it saw under that name before).
+pub fn key_package_keys(bytes: &[u8]) -> Result<(MemberId, Vec<u8>), GroupError> {
+    let kp = KeyPackageIn::tls_deserialize_exact_bytes(bytes)
+        .map_err(|e| GroupError::BadKeyPackage(format!("{e:?}")))?
+        .validate(&RustCrypto::default(), ProtocolVersion::Mls10)
+        .map_err(|e| GroupError::BadKeyPackage(format!("{e:?}")))?;
+    let leaf = kp.leaf_node();
+    Ok((member_id(leaf.credential())?, leaf.signature_key().as_slice().to_vec()))
+}
+
 /// Checks an uploaded key package: well formed, validly signed, our cipher suite, and
 /// its credential names the uploading member with its Noise key.
 pub fn check_key_package(bytes: &[u8], name: &str, noise: &[u8; 32]) -> Result<(), GroupError> {

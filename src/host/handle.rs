@@ -49,6 +49,9 @@ impl Conn {
     }
 }
 
+/// Why a registration without the invite's join secret is refused.
+pub const INVITE_ONLY: &str = "this host is invite-only: join with its invite";
+
 /// Applies one packet from `conn` to the state.
 pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     if !conn.rate.take() {
@@ -175,7 +178,15 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
 
 fn unregistered(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     match p {
-        ClientPacket::Register { id, name, resume } => {
+        ClientPacket::Register {
+            id,
+            name,
+            resume,
+            secret,
+        } => {
+            if !state.admits(secret.as_ref().map(|s| s.as_slice())) {
+                return conn.refuse(state, id, INVITE_ONLY);
+            }
             match state.register(conn.link.clone(), conn.key, id, &name, resume) {
                 Ok(k) => conn.member = Some(k),
                 Err(reason) => conn.refuse(state, id, reason),

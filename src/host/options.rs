@@ -18,6 +18,8 @@ pub struct HostOptions {
     /// Packets per second per member, sustained and burst (benchmarks lift them).
     pub rate_per_sec: u32,
     pub rate_burst: u32,
+    /// Invite-only: registrations must carry this secret (it is in the invite).
+    pub join_secret: Option<[u8; crate::protocol::invite::JOIN_SECRET_LEN]>,
 }
 
 impl Default for HostOptions {
@@ -29,6 +31,7 @@ impl Default for HostOptions {
             max_members: MAX_MEMBERS,
             rate_per_sec: RATE_PER_SEC,
             rate_burst: RATE_BURST,
+            join_secret: None,
         }
     }
 }

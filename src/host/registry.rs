@@ -10,6 +10,17 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 impl State {
+    /// True if a registration with this join secret may enter (any, on an open host).
+    pub fn admits(&self, secret: Option<&[u8]>) -> bool {
+        match &self.opts.join_secret {
+            None => true,
+            Some(want) => secret.is_some_and(|s| {
+                // Compared by digest, so the time taken says nothing about the secret.
+                crate::crypto::sha256(s) == crate::crypto::sha256(want)
+            }),
+        }
+    }
+
     /// Registers `name` for a new link with Noise key `key`, or gives an earlier session
     /// of the same name and key this link. Returns the member key, or why not.
     pub fn register(

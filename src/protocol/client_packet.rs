@@ -13,11 +13,13 @@ use uuid::Uuid;
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientPacket {
     /// First request after the handshake: take `name` (bound to this link's Noise key).
-    /// `resume` continues a session after a drop or an app restart.
+    /// `resume` continues a session after a drop or an app restart. `secret` is the
+    /// join secret of an invite, which an invite-only host requires.
     Register {
         id: Uuid,
         name: String,
         resume: Option<Resume>,
+        secret: Option<ByteBuf>,
     },
     /// An MLS message for a conversation's group (end to end encrypted; the host reads
     /// only its framing): an application message, a commit, or a Welcome. A commit or a

@@ -261,7 +261,8 @@ mod tests {
             ClientPacket::Register {
                 id,
                 name: "ana".into(),
-                resume: None
+                resume: None,
+                secret: None,
             }
         );
     }

@@ -39,7 +39,14 @@ fn resume() -> impl Strategy<Value = Option<Resume>> {
 
 fn client() -> impl Strategy<Value = ClientPacket> {
     prop_oneof![
-        (uuid(), text(), resume()).prop_map(|(id, name, resume)| ClientPacket::Register { id, name, resume }),
+        (uuid(), text(), resume(), prop::option::of(bytes())).prop_map(|(id, name, resume, secret)| {
+            ClientPacket::Register {
+                id,
+                name,
+                resume,
+                secret: secret.map(ByteBuf::from),
+            }
+        }),
         (uuid(), conv(), bytes()).prop_map(|(id, conv, info)| ClientPacket::GroupInfo {
             id,
             conv,

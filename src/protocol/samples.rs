@@ -17,6 +17,7 @@ fn room() -> Uuid {
 pub fn client_samples() -> Vec<ClientPacket> {
     vec![
         ClientPacket::Register {
+            secret: Some(ByteBuf::from(vec![0x5e; 16])),
             id: id(1),
             name: "ana".into(),
             resume: Some(Resume {

@@ -74,6 +74,17 @@ fn render() -> String {
         hex::encode([0x22; 32])
     );
     let _ = writeln!(s, "prologue {}", hex::encode(prologue));
+    // An invite: fingerprint 32 x 0x5e, two addresses, no ticket, no secret.
+    let invite = super::Invite {
+        fingerprint: [0x5e; 32],
+        addresses: vec![
+            std::net::SocketAddr::from(([192, 168, 1, 20], 3000)),
+            std::net::SocketAddr::from(([127, 0, 0, 1], 3000)),
+        ],
+        ticket: None,
+        secret: None,
+    };
+    let _ = writeln!(s, "invite {}", invite.encode());
     s
 }
 

@@ -71,6 +71,19 @@ pub enum Command {
     JoinOrCreateRoom {
         name: String,
     },
+    /// Remove the pin of `host` (it reset its keys, the user was told in person); the
+    /// next connect is a first contact again (best made by a new invite).
+    Forget {
+        host: String,
+    },
+    /// The safety number with this member (answered with `Event::SafetyNumber`).
+    SafetyNumber {
+        name: String,
+    },
+    /// Mark this member verified with the keys we see now (after comparing numbers).
+    MarkVerified {
+        name: String,
+    },
     /// Wait until every pending request is answered, then report `Drained`.
     Drain,
     /// Close the link to the host.

@@ -1,9 +1,11 @@
-//! Opening a link: resolve the target (address or ticket), connect over TCP or iroh,
-//! run the session handshake against known_hosts, and pump the session through channels.
+//! Opening a link: resolve the target (invite, address or ticket), connect over TCP or
+//! iroh, run the session handshake against known_hosts (or the invite's fingerprint),
+//! and pump the session through channels.
 
 use crate::client::Event;
-use crate::crypto::Identity;
-use crate::session::{self, HostVerifier, Link, SessionError};
+use crate::crypto::{Fingerprint, Identity};
+use crate::protocol::{Invite, looks_like_invite};
+use crate::session::{self, HostVerifier, InviteVerifier, Link, SessionError};
 use crate::transport::iroh::{self as iroh_transport, IrohOptions, PathKind};
 use crate::transport::{BoxedIo, tcp};
 
@@ -41,36 +43,86 @@ impl ClientEndpoint {
     }
 }
 
-/// Connects to `target`; returns the link, the host's known_hosts name and, for iroh,
-/// the path kind. Or the event that says why not (needs trust, identity changed, failure).
+/// One way to reach a host.
+enum Route {
+    Tcp(std::net::SocketAddr),
+    Iroh(iroh::EndpointAddr),
+}
+
+/// Connects to `target` (an invite, an address or a ticket); returns the link, the
+/// host's known_hosts name, for iroh the path kind, and the host's fingerprint. Or the event that says why
+/// not (needs trust, identity changed, invite mismatch, failure). An invite's routes
+/// are tried in order until one answers; its fingerprint decides trust.
 pub(crate) async fn open_link(
     target: &str,
     net: &IrohOptions,
     endpoint: &mut ClientEndpoint,
     identity: &Identity,
     verifier: &dyn HostVerifier,
-) -> Result<(Link, String, Option<PathKind>), Event> {
+) -> Result<(Link, String, Option<PathKind>, Fingerprint), Event> {
     let failed = |reason: String| Event::ConnectFailed { reason };
-    let (stream, host, path): (BoxedIo, String, Option<PathKind>) = if iroh_transport::looks_like_ticket(target) {
-        let addr = iroh_transport::parse_ticket(target).map_err(|e| failed(e.to_string()))?;
-        let host = addr.id.to_string();
-        let ep = endpoint.get(net).await.map_err(|e| failed(e.to_string()))?;
-        let (s, path) = iroh_transport::connect(&ep, addr)
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        (Box::new(s), host, Some(path))
+    if looks_like_invite(target) {
+        let invite = Invite::decode(target).map_err(|e| Event::InviteMismatch { reason: e.to_string() })?;
+        let verifier = InviteVerifier {
+            inner: verifier,
+            expected: Fingerprint(invite.fingerprint),
+        };
+        let mut routes: Vec<Route> = invite.addresses.iter().map(|a| Route::Tcp(*a)).collect();
+        if let Some(t) = &invite.ticket {
+            // A ticket that does not parse is damage like any other.
+            let addr = iroh_transport::parse_ticket(t).map_err(|e| Event::InviteMismatch { reason: e.to_string() })?;
+            routes.push(Route::Iroh(addr));
+        }
+        let mut last = failed("the invite names no way to reach the host".into());
+        for r in routes {
+            match open_route(r, net, endpoint, identity, &verifier).await {
+                Ok(done) => return Ok(done),
+                // Only a route that could not be reached lets us try the next one.
+                Err(e @ Event::ConnectFailed { .. }) => last = e,
+                Err(e) => return Err(e),
+            }
+        }
+        return Err(last);
+    }
+    let route = if iroh_transport::looks_like_ticket(target) {
+        Route::Iroh(iroh_transport::parse_ticket(target).map_err(|e| failed(e.to_string()))?)
     } else {
-        let addr = tcp::resolve(target).await.map_err(|e| failed(e.to_string()))?;
-        let stream = tcp::connect(addr).await.map_err(|e| failed(e.to_string()))?;
-        (Box::new(stream), tcp::host_key(addr), None)
+        Route::Tcp(tcp::resolve(target).await.map_err(|e| failed(e.to_string()))?)
+    };
+    open_route(route, net, endpoint, identity, verifier).await
+}
+
+async fn open_route(
+    route: Route,
+    net: &IrohOptions,
+    endpoint: &mut ClientEndpoint,
+    identity: &Identity,
+    verifier: &dyn HostVerifier,
+) -> Result<(Link, String, Option<PathKind>, Fingerprint), Event> {
+    let failed = |reason: String| Event::ConnectFailed { reason };
+    let (stream, host, path): (BoxedIo, String, Option<PathKind>) = match route {
+        Route::Iroh(addr) => {
+            let host = addr.id.to_string();
+            let ep = endpoint.get(net).await.map_err(|e| failed(e.to_string()))?;
+            let (s, path) = iroh_transport::connect(&ep, addr)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            (Box::new(s), host, Some(path))
+        }
+        Route::Tcp(addr) => {
+            let stream = tcp::connect(addr).await.map_err(|e| failed(e.to_string()))?;
+            (Box::new(stream), tcp::host_key(addr), None)
+        }
     };
     match session::connect(stream, identity, &host, verifier).await {
         Ok(s) => {
+            let fp = s.host_identity().map(|h| h.fingerprint).unwrap_or(Fingerprint([0; 32]));
             let (r, w) = s.split();
-            Ok((Link::spawn(r, w), host, path))
+            Ok((Link::spawn(r, w), host, path, fp))
         }
         Err(SessionError::NeedsTrust { host, identity }) => Err(Event::NeedsTrust { host, identity }),
         Err(SessionError::IdentityChanged { host, old, new }) => Err(Event::IdentityChanged { host, old, new }),
+        Err(e @ SessionError::InviteMismatch { .. }) => Err(Event::InviteMismatch { reason: e.to_string() }),
         Err(e) => Err(failed(e.to_string())),
     }
 }

@@ -53,13 +53,18 @@ impl Runner {
     /// Opens the link and queues the registration (with what we remember of this host,
     /// to resume); returns the iroh path kind.
     async fn establish(&mut self, target: &str, name: String, net: &IrohOptions) -> Result<Option<PathKind>, Event> {
-        let (link, host_key, path) =
+        let (link, host_key, path, fp) =
             open_link(target, net, &mut self.endpoint, &self.identity, self.verifier.as_ref()).await?;
+        self.host_fp = Some(fp);
         self.link = Some(link);
         self.host_key = host_key;
         if self.memory_path.is_none() {
             self.load_memory(&name);
+            self.load_verified().await;
         }
+        // An invite-only host wants the invite's secret (kept for reconnects too).
+        let secret = crate::protocol::Invite::decode(target).ok().and_then(|i| i.secret);
+        self.chat.set_join_secret(secret);
         let register = self.chat.register(name);
         self.send_raw(register);
         Ok(path)

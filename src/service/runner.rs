@@ -100,6 +100,7 @@ fn start(
         reconnect: None,
         resuming: false,
         data_dir,
+        host_fp: None,
         memory_path: None,
         save_at: None,
         retry_at: None,
@@ -130,7 +131,9 @@ pub(super) struct Runner {
     /// Set after a reconnect until the host welcomes us again.
     pub(super) resuming: bool,
     /// Where session memory lives (None: remember nothing on disk).
-    data_dir: Option<PathBuf>,
+    pub(super) data_dir: Option<PathBuf>,
+    /// The fingerprint of the host we are linked to (verified members are per host).
+    pub(super) host_fp: Option<crate::crypto::Fingerprint>,
     /// The memory file of the current host and name.
     pub(super) memory_path: Option<PathBuf>,
     /// When to write the memory next (set after a change).
@@ -433,6 +436,14 @@ impl Runner {
                 let p = self.chat.leave_room(room_id);
                 self.send_request(p).await;
             }
+            Command::Forget { host } => {
+                if let Err(e) = self.verifier.forget(&host) {
+                    let message = format!("could not forget {host}: {e}");
+                    self.emit(Event::Error { message }).await;
+                }
+            }
+            Command::SafetyNumber { name } => self.safety_number(&name).await,
+            Command::MarkVerified { name } => self.mark_verified(&name).await,
             Command::Shutdown => {}
             Command::Drain => {
                 if self.chat.pending_count() == 0 {
@@ -507,10 +518,18 @@ impl Runner {
             }
         }
         let fingerprint = host.fingerprint();
+        let invite = crate::protocol::Invite {
+            fingerprint: fingerprint.0,
+            addresses: direct.map(crate::transport::interfaces::reachable).unwrap_or_default(),
+            ticket: ticket.clone(),
+            secret: cfg.options.join_secret,
+        }
+        .encode();
         self.emit(Event::HostingStarted {
             direct,
             ticket,
             fingerprint,
+            invite,
         })
         .await;
         if let Some(message) = warning {
@@ -520,7 +539,10 @@ impl Runner {
             self.link = Some(host.connect_local());
             self.chat = ChatState::default();
             self.chat.set_keys(self.keys());
+            self.chat.set_join_secret(cfg.options.join_secret);
             self.host_key = "local".into();
+            self.host_fp = Some(self.identity.fingerprint());
+            self.load_verified().await;
             self.memory_path = None;
             let register = self.chat.register(name);
             self.send_raw(register);
@@ -533,15 +555,18 @@ impl Runner {
             self.send_raw(ClientPacket::Pong { timestamp });
             return;
         }
+        // Back after a drop: said as soon as the host welcomes us, before anything it
+        // answers or replays.
+        if let HostPacket::Welcome { resumed, .. } = &p
+            && self.resuming
+        {
+            self.resuming = false;
+            self.emit(Event::Reconnected { resumed: *resumed }).await;
+        }
         for e in self.chat.on_packet(p) {
             // The client state says "connected" once the lobby's group is ready (so what
             // others send from then on is readable): the service adds the host's name.
             if let Event::Connected { me, .. } = e {
-                if self.resuming {
-                    self.resuming = false;
-                    let resumed = self.chat.resumed();
-                    self.emit(Event::Reconnected { resumed }).await;
-                }
                 // A first ping right away, so the latency shows without waiting an interval.
                 self.send_raw(ClientPacket::Ping { timestamp: now_ms() });
                 let host = self.host_key.clone();

@@ -47,6 +47,11 @@ pub enum SessionError {
         old: Fingerprint,
         new: Fingerprint,
     },
+    #[error("the host is not the one the invite names (its fingerprint is {presented}, the invite says {expected})")]
+    InviteMismatch {
+        expected: Fingerprint,
+        presented: Fingerprint,
+    },
     #[error("trust store: {0}")]
     Verifier(String),
     #[error("network error: {0}")]

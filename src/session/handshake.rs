@@ -186,6 +186,10 @@ async fn client_handshake(
                 new,
             });
         }
+        TrustState::NotInvited { expected, presented } => {
+            let _ = ws.close(None).await;
+            return Err(SessionError::InviteMismatch { expected, presented });
+        }
     }
     let (msg3, transport) = noise.write_third()?;
     ws.send(Message::Binary(msg3.into())).await?;

@@ -12,6 +12,42 @@ pub enum TrustState {
     Trusted,
     /// Pinned, and it does NOT match: a hard stop until the user forgets the host.
     Changed { old: Fingerprint, new: Fingerprint },
+    /// We came by invite, and the host is not the one it names: a hard stop, nothing
+    /// pinned.
+    NotInvited {
+        expected: Fingerprint,
+        presented: Fingerprint,
+    },
+}
+
+/// Answers for a connection made by invite: the invite's fingerprint is the
+/// out-of-band check, so a matching host is pinned with no question, and any other
+/// is refused. A host pinned before with other keys is still a changed identity.
+pub struct InviteVerifier<'a> {
+    pub inner: &'a dyn HostVerifier,
+    pub expected: Fingerprint,
+}
+
+impl HostVerifier for InviteVerifier<'_> {
+    fn check(&self, host: &str, presented: &HostIdentity) -> Result<TrustState, VerifierError> {
+        if presented.fingerprint != self.expected {
+            return Ok(TrustState::NotInvited {
+                expected: self.expected,
+                presented: presented.fingerprint,
+            });
+        }
+        match self.inner.check(host, presented)? {
+            TrustState::Unknown => {
+                self.inner.trust(host, presented)?;
+                Ok(TrustState::Trusted)
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn trust(&self, host: &str, presented: &HostIdentity) -> Result<(), VerifierError> {
+        self.inner.trust(host, presented)
+    }
 }
 
 /// Why the verifier could not answer (e.g. an unreadable known_hosts file).
@@ -26,4 +62,10 @@ pub trait HostVerifier: Send + Sync {
     /// Pins `presented` for `host` after the user said Trust. Refuses to replace a
     /// different existing pin: that takes an explicit forget.
     fn trust(&self, host: &str, presented: &HostIdentity) -> Result<(), VerifierError>;
+    /// Removes the pin of `host` (the user was told the host reset its keys); true if
+    /// there was one. A verifier without storage has nothing to forget.
+    fn forget(&self, host: &str) -> Result<bool, VerifierError> {
+        let _ = host;
+        Ok(false)
+    }
 }

@@ -183,6 +183,10 @@ impl HostVerifier for KnownHosts {
     fn trust(&self, host: &str, presented: &HostIdentity) -> Result<(), VerifierError> {
         self.add(host, presented).map_err(|e| VerifierError(e.to_string()))
     }
+
+    fn forget(&self, host: &str) -> Result<bool, VerifierError> {
+        KnownHosts::forget(self, host).map_err(|e| VerifierError(e.to_string()))
+    }
 }
 
 #[cfg(test)]

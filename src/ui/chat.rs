@@ -66,12 +66,20 @@ fn Header(on_menu: EventHandler<()>) -> Element {
         LinkState::Offline => ("status lost", "Offline".to_string()),
     };
     let me = m.me.clone().unwrap_or_default();
+    let dm = match &m.current {
+        Conv::Dm(_) => Some(title.clone()),
+        _ => None,
+    };
     rsx! {
         header { class: "topbar",
             button { id: "menu", class: "icon menu-button", title: "Rooms and members", onclick: move |_| on_menu.call(()), "☰" }
             div { class: "title",
                 h2 { id: "conv-title", "{title}" }
                 span { id: "link-status", class: "{class}", "{status}" }
+            }
+            if let Some(name) = dm {
+                button { id: "verify-open", class: "small", title: "Compare safety numbers with {name}",
+                    onclick: move |_| tx.send(Command::SafetyNumber { name: name.clone() }), "Verify" }
             }
             span { class: "me", "{me}" }
             if hosting {
@@ -173,6 +181,8 @@ fn Members() -> Element {
     let m = state.model.read();
     let me = m.me.as_deref().map(name_key);
     let users = m.users.clone();
+    let verified = m.verified.clone();
+    let changed = m.changed.clone();
     rsx! {
         section { class: "panel",
             h3 { "Members ({users.len()})" }
@@ -184,7 +194,13 @@ fn Members() -> Element {
                         } else {
                             button { class: "row", title: if u.away { "Away: messages wait for their return" } else { "Direct message" },
                                 onclick: move |_| state.model.write().open(Conv::Dm(name_key(&u.name))),
-                                span { span { class: "dot" } "{u.name}" }
+                                span { span { class: "dot" } "{u.name}"
+                                    if changed.contains(&name_key(&u.name)) {
+                                        span { class: "changed-badge", title: "Safety number changed: verify again", "!" }
+                                    } else if verified.contains(&name_key(&u.name)) {
+                                        span { class: "verified-badge", title: "Verified", "✓" }
+                                    }
+                                }
                                 span { class: "muted", if u.away { "away · DM" } else { "DM" } }
                             }
                         }
@@ -224,6 +240,9 @@ fn MessageLine(line: Line) -> Element {
         LineKind::Divider => {
             return rsx! { div { class: "divider", role: "separator", span { "{line.body}" } } };
         }
+        LineKind::Warning => {
+            return rsx! { div { class: "line warning", role: "alert", span { class: "time", "{line.time}" } span { "{line.body}" } } };
+        }
         LineKind::Chat => {}
     }
     let (class, mark, title) = match &line.delivery {
@@ -232,9 +251,18 @@ fn MessageLine(line: Line) -> Element {
         Delivery::Delivered => ("line", "", String::new()),
         Delivery::Failed(r) => ("line own failed", "!", format!("not delivered: {r}")),
     };
+    let class = if line.flagged {
+        format!("{class} flagged")
+    } else {
+        class.to_string()
+    };
     rsx! {
         div { class: "{class}",
-            div { class: "meta", span { class: "from", "{line.from}" } span { class: "time", "{line.time}" } }
+            div { class: "meta",
+                span { class: "from", "{line.from}" }
+                if line.flagged { span { class: "flag", title: "Their safety number changed since you verified them", "unverified" } }
+                span { class: "time", "{line.time}" }
+            }
             div { class: "bubble", "{line.body}" span { class: "mark", title: "{title}", "{mark}" } }
             if let super::model::Delivery::Failed(r) = &line.delivery { div { class: "fail-reason", "Not delivered: {r}" } }
         }

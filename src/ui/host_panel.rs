@@ -1,5 +1,5 @@
-//! The host panel: address and/or ticket with Copy, a QR code of the ticket, the host's
-//! fingerprint, members connected and live traffic charts.
+//! The host panel: the invite (and the bare address or ticket) with Copy, a QR code
+//! of the invite, the host's fingerprint, members connected and live traffic charts.
 
 use super::chart::Chart;
 use super::model::CHART_SAMPLES;
@@ -23,20 +23,21 @@ pub fn HostPanel() -> Element {
     let state = use_context::<AppState>();
     let m = state.model.read();
     let Some(h) = m.hosting.clone() else { return rsx! {} };
-    let qr = h.ticket.as_deref().and_then(qr_svg);
+    let qr = qr_svg(&h.invite);
     let groups: Vec<String> = h.fingerprint.split(' ').map(str::to_string).collect();
     let rates: Vec<_> = h.rates.iter().copied().collect();
     rsx! {
         section { class: "panel host-panel", id: "host-panel", onclick: move |e| e.stop_propagation(),
             h3 { "Hosting" }
+            CopyField { id: "host-invite", label: "Invite (share this: it proves who you are)", value: h.invite.clone() }
+            if let Some(svg) = qr {
+                div { class: "qr", id: "qr", title: "Scan to join", dangerous_inner_html: "{svg}" }
+            }
             if let Some(addr) = h.direct.clone() {
                 CopyField { id: "host-address", label: "Address", value: addr }
             }
             if let Some(ticket) = h.ticket.clone() {
                 CopyField { id: "host-ticket", label: "Ticket", value: ticket }
-            }
-            if let Some(svg) = qr {
-                div { class: "qr", id: "qr", title: "Scan to join", dangerous_inner_html: "{svg}" }
             }
             p { class: "label", "Your fingerprint (friends compare it on first contact)" }
             div { class: "fp-grid", id: "host-fingerprint",

@@ -53,6 +53,8 @@ pub enum LineKind {
     /// A divider across the conversation: a gap the host could not fill, a host
     /// restart, or where new messages start after being away.
     Divider,
+    /// A red warning: a verified member's safety number changed.
+    Warning,
 }
 
 /// One line in a conversation.
@@ -65,6 +67,9 @@ pub struct Line {
     pub own: bool,
     pub kind: LineKind,
     pub delivery: Delivery,
+    /// Sent by a verified member whose safety number changed (marked until verified
+    /// again).
+    pub flagged: bool,
 }
 
 /// The text of the divider that starts what arrived while we were away.
@@ -80,6 +85,12 @@ pub enum Dialog {
         host: String,
         old: Fingerprint,
         new: Fingerprint,
+    },
+    /// The safety number with a member, its QR code, and "Mark verified".
+    Verify {
+        name: String,
+        number: Fingerprint,
+        verified: bool,
     },
 }
 
@@ -110,6 +121,8 @@ pub struct HostInfo {
     pub direct: Option<String>,
     pub ticket: Option<String>,
     pub fingerprint: String,
+    /// The invite to share (address or ticket, fingerprint, join secret).
+    pub invite: String,
     pub members: usize,
     pub last: StatsSnapshot,
     pub rates: VecDeque<Rate>,
@@ -137,6 +150,10 @@ pub struct Model {
     /// Conversations where the next message starts with a "new messages" divider
     /// (set when we come back after being away).
     pub new_marks: BTreeSet<Conv>,
+    /// Members (lowercased) we verified, whose keys are still the verified ones.
+    pub verified: BTreeSet<String>,
+    /// Members (lowercased) we verified whose safety number changed since.
+    pub changed: BTreeSet<String>,
 }
 
 fn now() -> String {
@@ -179,7 +196,8 @@ impl Model {
         }
     }
 
-    fn push(&mut self, conv: Conv, line: Line) {
+    fn push(&mut self, conv: Conv, mut line: Line) {
+        line.flagged = !line.own && self.changed.contains(&name_key(&line.from));
         if line.own {
             self.new_marks.remove(&conv);
         } else if self.new_marks.remove(&conv) {
@@ -200,6 +218,7 @@ impl Model {
             own: false,
             kind,
             delivery: Delivery::Delivered,
+            flagged: false,
         };
         self.convs.entry(conv).or_default().push(line);
     }
@@ -262,11 +281,13 @@ impl Model {
                 direct,
                 ticket,
                 fingerprint,
+                invite,
             } => {
                 self.hosting = Some(HostInfo {
                     direct: direct.map(|a| a.to_string()),
                     ticket,
                     fingerprint: fingerprint.to_string(),
+                    invite,
                     ..HostInfo::default()
                 });
             }
@@ -323,6 +344,7 @@ impl Model {
                     own,
                     kind: LineKind::Chat,
                     delivery: Delivery::Delivered,
+                    flagged: false,
                 };
                 self.push(conv, line);
             }
@@ -336,6 +358,7 @@ impl Model {
                     own: false,
                     kind: LineKind::Chat,
                     delivery: Delivery::Delivered,
+                    flagged: false,
                 };
                 self.push(conv, line);
             }
@@ -353,6 +376,7 @@ impl Model {
                     own: true,
                     kind: LineKind::Chat,
                     delivery: Delivery::Pending,
+                    flagged: false,
                 };
                 self.push(conv, line);
             }
@@ -379,6 +403,38 @@ impl Model {
             }
             Event::Users { users } => self.users = users,
             Event::Presence { .. } => {}
+            Event::SafetyNumberChanged { name } => {
+                let k = name_key(&name);
+                self.verified.remove(&k);
+                self.changed.insert(k.clone());
+                let text = format!(
+                    "{name}'s safety number changed: their keys are not the ones you verified. Verify them again before you trust what they send."
+                );
+                self.note(Conv::Lobby, text.clone(), LineKind::Warning);
+                self.note(Conv::Dm(k), text, LineKind::Warning);
+            }
+            Event::SafetyNumber { name, number, verified } => {
+                self.dialog = Some(Dialog::Verify { name, number, verified });
+            }
+            Event::Verified { name } => {
+                let k = name_key(&name);
+                self.changed.remove(&k);
+                self.verified.insert(k.clone());
+                if let Some(Dialog::Verify { name: n, verified, .. }) = &mut self.dialog
+                    && name_key(n) == k
+                {
+                    *verified = true;
+                }
+                self.system(Conv::Dm(k), format!("you verified {name}"));
+            }
+            Event::VerifiedMembers { names } => {
+                self.verified = names.iter().map(|n| name_key(n)).collect();
+            }
+            Event::InviteMismatch { .. } => {
+                self.toast("This invite does not match the host (damaged or altered): nothing was trusted. Ask the host for a new one.");
+                self.screen = Screen::Start;
+                self.link = LinkState::Offline;
+            }
             Event::KeysChanged { name } => {
                 let text = format!("{name}'s keys changed");
                 self.system(Conv::Lobby, text.clone());

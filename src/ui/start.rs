@@ -2,7 +2,7 @@
 //! address/ticket, with inline validation before anything is sent.
 
 use super::state::AppState;
-use crate::protocol::validate_username;
+use crate::protocol::{Invite, looks_like_invite, validate_username};
 use crate::service::{Command, HostConfig};
 use crate::transport::iroh::{IrohOptions, parse_ticket};
 use crate::transport::tcp::looks_like_address;
@@ -38,11 +38,17 @@ pub fn port_problem(port: &str) -> Option<String> {
     }
 }
 
-/// What is wrong with an address or ticket for the chosen mode, if anything.
-fn target_problem(target: &str, quic: bool) -> Option<String> {
+/// What is wrong with an invite, address or ticket for the chosen mode, if anything.
+/// An invite works in either mode (it says how to reach the host).
+pub fn target_problem(target: &str, quic: bool) -> Option<String> {
     let t = target.trim();
     if t.is_empty() {
         return None;
+    }
+    if looks_like_invite(t) {
+        return Invite::decode(t)
+            .err()
+            .map(|_| "This invite is damaged or altered: ask the host for a new one".to_string());
     }
     if quic {
         parse_ticket(t)
@@ -152,9 +158,9 @@ pub fn StartScreen() -> Element {
                     }
                     button { id: "start-host", class: "primary", disabled: !can_host, onclick: start_host, "Start Host" }
                 } else {
-                    label { r#for: "target", if quic { "Ticket" } else { "Address" } }
+                    label { r#for: "target", if quic { "Invite or ticket" } else { "Invite or address" } }
                     div { class: "with-button",
-                        input { id: "target", value: "{target}", placeholder: if quic { "endpoint…" } else { "192.168.1.20:3000" },
+                        input { id: "target", value: "{target}", placeholder: if quic { "sev1… or endpoint…" } else { "sev1… or 192.168.1.20:3000" },
                             autocomplete: "off", spellcheck: false,
                             oninput: move |e| target.set(e.value()),
                             onkeydown: move |e: KeyboardEvent| if e.key() == Key::Enter { connect(()) } }

@@ -36,6 +36,7 @@ fn line(from: &str, body: &str, own: bool, delivery: Delivery) -> Line {
         own,
         kind: LineKind::Chat,
         delivery,
+        flagged: false,
     }
 }
 
@@ -70,6 +71,7 @@ fn chat_model() -> Model {
                 own: false,
                 kind: LineKind::System,
                 delivery: Delivery::Delivered,
+                flagged: false,
             },
         ],
     );
@@ -91,7 +93,7 @@ fn start_screen_has_the_form_with_connect_disabled_until_valid() {
         "Direct",
         "QUIC (iroh)",
         "Nickname",
-        "Address",
+        "Invite or address",
         "Connect",
     ] {
         assert!(html.contains(want), "missing {want}: {html}");
@@ -173,6 +175,7 @@ fn dividers_render_across_the_conversation() {
         own: false,
         kind: LineKind::Divider,
         delivery: Delivery::Delivered,
+        flagged: false,
     });
     let html = render(m);
     assert!(
@@ -228,6 +231,10 @@ fn changed_identity_dialog_is_red_with_both_fingerprints_and_no_trust_button() {
     assert!(html.contains(&old.groups()[0]) && html.contains(&new.groups()[15]));
     assert!(!html.contains("trust-accept"), "no one-click trust");
     assert!(html.contains("severus forget 127.0.0.1:3000"));
+    assert!(
+        html.contains(r#"id="changed-forget""#),
+        "the way out: forget, then a new invite"
+    );
 }
 
 #[test]

@@ -168,8 +168,16 @@ pub fn join_args(mode: Mode) -> Vec<&'static str> {
 /// Starts `severus host` with `--name hostie`; returns it, the target to join (address
 /// or ticket) and the fingerprint, checking the first lines' exact form.
 pub async fn host(dir: &Path, port: u16, mode: Mode) -> (Proc, String, String) {
+    let (h, target, fp, _) = host_with(dir, port, mode, &["--name", "hostie"]).await;
+    (h, target, fp)
+}
+
+/// Starts `severus host` with `extra` arguments; returns it, the target (address or
+/// ticket), the fingerprint and the invite, checking the first lines' exact form.
+pub async fn host_with(dir: &Path, port: u16, mode: Mode, extra: &[&str]) -> (Proc, String, String, String) {
     let port = port.to_string();
-    let mut args = vec!["host", "--bind", "127.0.0.1", "--port", &port, "--name", "hostie"];
+    let mut args = vec!["host", "--bind", "127.0.0.1", "--port", &port];
+    args.extend(extra);
     if mode == Mode::Iroh {
         args.extend(["--iroh", "--no-direct", "--relay", "disabled"]);
     }
@@ -185,12 +193,15 @@ pub async fn host(dir: &Path, port: u16, mode: Mode) -> (Proc, String, String) {
     let l2 = h.line_where(|_| true).await;
     let fp = l2.strip_prefix("fingerprint: ").expect("then fingerprint:").to_string();
     assert_eq!(fp.split(' ').count(), 16);
+    let l3 = h.line_where(|_| true).await;
+    let invite = l3.strip_prefix("invite: ").expect("then invite:").to_string();
+    assert!(invite.starts_with("sev1"), "{invite}");
     if mode == Mode::Iroh {
-        let l3 = h.line_where(|_| true).await;
-        target = l3.strip_prefix("ticket: ").expect("then ticket:").to_string();
+        let l4 = h.line_where(|_| true).await;
+        target = l4.strip_prefix("ticket: ").expect("then ticket:").to_string();
         assert!(target.starts_with("endpoint"));
     }
-    (h, target, fp)
+    (h, target, fp, invite)
 }
 
 fn join(dir: &Path, target: &str, name: &str, mode: Mode, extra: &[&str]) -> Proc {

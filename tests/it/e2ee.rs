@@ -1,6 +1,7 @@
 //! End-to-end encryption with real processes: a host without a participant routes a
-//! DM it cannot read (its memory is searched afterwards), DMs survive host and app
-//! restarts, and a DM the host calls stale is encrypted again and delivered once.
+//! DM, a lobby and a room message it cannot read (its memory is searched afterwards),
+//! DMs survive host and app restarts, a DM the host calls stale is encrypted again and
+//! delivered once, and a member away during group changes reads everything after.
 
 use crate::cli::Proc;
 use crate::common::{Peer, start_host};
@@ -230,4 +231,60 @@ async fn a_stale_dm_is_encrypted_again_and_delivered_once() {
     assert_eq!(answers, 1, "delivered once");
     assert!(!bob.saw(|e| matches!(e, Event::Failed { .. })));
     assert!(!ana.saw(|e| matches!(e, Event::Undecryptable { .. })));
+}
+
+/// A member away while two others join the lobby and one of them leaves again (three
+/// commits of the lobby's group) comes back and reads everything, in order.
+#[tokio::test]
+async fn away_during_two_joins_and_a_leave_comes_back_and_reads_everything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (_host, addr) = bare_host(&d("host"), 0).await;
+    let proxy = Proxy::start(addr).await;
+    let mut ana = member(&d("ana"), addr, "ana", true);
+    connected(&mut ana).await;
+    let mut bob = member(&d("bob"), proxy.addr, "bob", true);
+    connected(&mut bob).await;
+    ana.line("* bob joined").await;
+
+    proxy.down();
+    bob.line("* reconnecting").await;
+    ana.say("one").await;
+    ana.line("[lobby] ana: one").await;
+    let mut cy = member(&d("cy"), addr, "cy", true);
+    connected(&mut cy).await;
+    ana.line("* cy joined").await;
+    ana.say("two").await;
+    cy.line("[lobby] ana: two").await;
+    let mut dan = member(&d("dan"), addr, "dan", true);
+    connected(&mut dan).await;
+    ana.line("* dan joined").await;
+    dan.say("three").await;
+    ana.line("[lobby] dan: three").await;
+    cy.say("/quit").await;
+    ana.line("* cy left").await;
+    // The host proposes cy's removal and a member commits it; then more is said.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ana.say("four").await;
+    dan.line("[lobby] ana: four").await;
+    proxy.restore();
+
+    bob.line("* reconnected").await;
+    for want in [
+        "[lobby] ana: one",
+        "* cy joined",
+        "[lobby] ana: two",
+        "* dan joined",
+        "[lobby] dan: three",
+        "* cy left",
+        "[lobby] ana: four",
+    ] {
+        bob.line(want).await;
+    }
+    // And live traffic after it, both ways.
+    dan.say("five").await;
+    bob.line("[lobby] dan: five").await;
+    bob.say("six").await;
+    ana.line("[lobby] bob: six").await;
+    assert!(!bob.seen_out.iter().any(|l| l.starts_with("! ")), "{:#?}", bob.seen_out);
 }

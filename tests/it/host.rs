@@ -167,6 +167,7 @@ async fn raw(
         .unwrap();
     let (mut r, mut w) = s.split();
     let register = ClientPacket::Register {
+        secret: None,
         id: Uuid::new_v4(),
         name: name.into(),
         resume: None,
@@ -328,6 +329,7 @@ async fn a_returning_member_gets_a_thousand_missed_messages_in_order() {
             .unwrap();
         let (mut rd, mut wr) = s.split();
         wr.send(&ClientPacket::Register {
+            secret: None,
             id: Uuid::new_v4(),
             name: "away".into(),
             resume: r,

@@ -41,6 +41,7 @@ const KINDS: [&str; 8] = [
 
 fn register(name: String) -> ClientPacket {
     ClientPacket::Register {
+        secret: None,
         id: uuid::Uuid::new_v4(),
         name,
         resume: None,

@@ -13,3 +13,4 @@ mod iroh;
 mod proxy;
 mod reconnect;
 mod session;
+mod verify;

@@ -50,6 +50,7 @@ async fn round_trip_both_ways_at_and_over_the_cap() {
     assert_eq!(c.peer_static(), host_id.noise_public);
 
     let register = ClientPacket::Register {
+        secret: None,
         id: Uuid::new_v4(),
         name: "alice".into(),
         resume: None,

@@ -246,4 +246,34 @@ fn a_group_of_256_members() {
         info.len()
     );
     assert_eq!(crate::group::framing::roster(&info).unwrap().len(), 256);
+    // On the wire, the batch's Welcome goes in parts and comes back whole; so does
+    // the GroupInfo, in one or more frames.
+    let entry = crate::protocol::HostPacket::Entry {
+        conv: room.clone(),
+        seq: 1,
+        at: 0,
+        from: Some("creator".into()),
+        id: None,
+        body: crate::protocol::EntryBody::Mls {
+            message: welcome.clone(),
+            committer: None,
+        },
+    };
+    let info_packet = crate::protocol::HostPacket::GroupInfo {
+        id: Uuid::new_v4(),
+        conv: room.clone(),
+        info: serde_bytes::ByteBuf::from(info.clone()),
+    };
+    for (p, parts) in [(entry, true), (info_packet, false)] {
+        let frames = crate::protocol::to_frames(&p).unwrap();
+        let n = frames.iter().count();
+        assert!(!parts || n > 1, "welcome {} bytes in {n} frame(s)", welcome.len());
+        let mut r = crate::protocol::Reassembly::default();
+        let mut whole = None;
+        for f in frames.iter() {
+            assert!(f.len() <= crate::protocol::limits::MAX_FRAME_LEN);
+            whole = r.push::<crate::protocol::HostPacket>(f).unwrap();
+        }
+        assert_eq!(whole, Some(p));
+    }
 }

@@ -151,6 +151,7 @@ fn host_stats_become_per_second_rates() {
         direct: Some("127.0.0.1:3000".parse().unwrap()),
         ticket: None,
         fingerprint: fp,
+        invite: "sev1test".into(),
     });
     let s = |p, b| StatsSnapshot {
         members: 2,
