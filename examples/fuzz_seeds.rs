@@ -94,6 +94,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..invite
     };
     write("invite_parse", "bare", bare.encode().as_bytes())?;
+    let offer = severus::group::Content::file(
+        uuid::Uuid::nil(),
+        severus::group::FileOffer {
+            transfer: uuid::Uuid::nil(),
+            name: "../holiday photo.jpg".into(),
+            size: 123_456,
+            media_type: "image/jpeg".into(),
+            sha256: vec![1; 32],
+            key: vec![7; 32],
+        },
+    );
+    write("file_frames", "offer", &[&[0u8][..], &offer.to_bytes()].concat())?;
+    let chunk = severus::crypto::chunks::seal_chunk(&[7; 32], &[9; 16], 0, false, b"chunk")?;
+    write("file_frames", "chunk", &[&[1u8][..], &chunk].concat())?;
+    write("file_frames", "name", b"\x02CON.txt")?;
 
     let host = Identity::generate()?.host_identity();
     let kh = format!(

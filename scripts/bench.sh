@@ -8,7 +8,7 @@ quick=""
 [ "${1:-}" = "--quick" ] && quick="--quick"
 export SEVERUS_KEYSTORE=file
 cargo build --release --no-default-features --bin severus --bench relay --bench codec >&2
-export SEVERUS_BIN="$PWD/target/release/severus"
+export SEVERUS_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/severus"
 if [ -n "$quick" ]; then
   cargo bench --no-default-features --bench codec -- --warm-up-time 0.3 --measurement-time 0.7 2>&1 \
     | grep -E "^(codec|noise|mls)|time:|size of" >&2 || true

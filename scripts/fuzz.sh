@@ -9,7 +9,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for t in packet_decode noise_responder noise_initiator ticket_parse known_hosts_parse mls_client mls_framing invite_parse; do
+for t in packet_decode noise_responder noise_initiator ticket_parse known_hosts_parse mls_client mls_framing invite_parse file_frames; do
   mkdir -p "$work/$t"
   echo "fuzz: $t for ${secs}s"
   (cd fuzz && cargo fuzz run "$t" "$work/$t" "corpus/$t" -- \

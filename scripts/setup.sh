@@ -9,8 +9,9 @@ APT_PACKAGES=(
   libdbus-1-dev                        # the OS keychain (Secret Service over D-Bus)
   xvfb xdotool imagemagick             # window tests and screenshots without a screen
   clang llvm libc6-dev-arm64-cross libc6-dev-amd64-cross   # Android compile checks
+  gcc-mingw-w64-x86-64                 # Windows compile check
 )
-RUST_TARGETS=(aarch64-linux-android x86_64-linux-android)
+RUST_TARGETS=(aarch64-linux-android x86_64-linux-android x86_64-pc-windows-gnu)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

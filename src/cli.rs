@@ -43,7 +43,7 @@ pub fn run(cli: Cli) -> ExitCode {
         return ExitCode::from(exit::USAGE);
     };
     let Some(command) = cli.command else {
-        return window(dir);
+        return window(dir, cli.invite);
     };
     match command {
         CliCommand::Fingerprint => fingerprint(dir),
@@ -60,6 +60,8 @@ pub fn run(cli: Cli) -> ExitCode {
             log_mib,
             grace,
             invite_only,
+            max_file_mib,
+            downloads,
         } => {
             let chatting = name.is_some();
             let iroh = iroh.then(|| IrohOptions {
@@ -72,6 +74,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 log_bytes: (log_mib as usize) << 20,
                 grace: std::time::Duration::from_secs(grace),
                 join_secret: invite_only.then(rand::random),
+                max_file: u64::from(max_file_mib) << 20,
                 ..Default::default()
             };
             let cfg = HostConfig {
@@ -82,7 +85,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 name,
                 options,
             };
-            interactive(dir, FirstContact::Ask, chatting, Command::StartHost(cfg))
+            interactive(dir, FirstContact::Ask, chatting, downloads, Command::StartHost(cfg))
         }
         CliCommand::Join {
             addr,
@@ -90,6 +93,7 @@ pub fn run(cli: Cli) -> ExitCode {
             trust,
             relay,
             bind,
+            downloads,
         } => {
             let fc = if trust { FirstContact::Trust } else { FirstContact::Ask };
             let net = IrohOptions {
@@ -101,6 +105,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 dir,
                 fc,
                 true,
+                downloads,
                 Command::Connect {
                     target: addr,
                     name,
@@ -111,23 +116,30 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Opens the app window, or explains why there is none in a headless build.
-fn window(dir: PathBuf) -> ExitCode {
+/// Opens the app window (with an invite to join, if one was given), or explains why
+/// there is none in a headless build.
+fn window(dir: PathBuf, invite: Option<String>) -> ExitCode {
+    if let Some(i) = &invite
+        && !crate::protocol::looks_like_invite(i)
+    {
+        eprintln!("! '{}' is not an invite: see severus --help", output::escape(i));
+        return ExitCode::from(exit::USAGE);
+    }
     #[cfg(feature = "ui")]
     {
-        crate::ui::launch(dir);
+        crate::ui::launch_invite(dir, invite);
         ExitCode::SUCCESS
     }
     #[cfg(not(feature = "ui"))]
     {
-        let _ = dir;
+        let _ = (dir, invite);
         eprintln!("! this is a headless build: use `severus host`, `severus join` or `severus --help`");
         ExitCode::from(exit::USAGE)
     }
 }
 
 /// Starts a runtime and the service, sends the first command, runs the line loop.
-fn interactive(dir: PathBuf, fc: FirstContact, chatting: bool, first: Command) -> ExitCode {
+fn interactive(dir: PathBuf, fc: FirstContact, chatting: bool, downloads: Option<PathBuf>, first: Command) -> ExitCode {
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -143,6 +155,9 @@ fn interactive(dir: PathBuf, fc: FirstContact, chatting: bool, first: Command) -
                 return ExitCode::from(exit::CONNECTION);
             }
         };
+        if let Some(dir) = downloads {
+            svc.send(Command::SetDownloads { dir }).await;
+        }
         svc.send(first).await;
         ChatLoop::new(svc, events, fc, chatting).run().await
     });

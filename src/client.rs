@@ -4,6 +4,7 @@
 mod apply;
 pub mod chat;
 pub mod event;
+pub mod filename;
 mod keys;
 pub mod memory;
 mod rooms;

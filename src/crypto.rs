@@ -1,6 +1,7 @@
 //! Keys and the pure cryptographic steps: the installation's identity, fingerprints,
 //! safety numbers and the Noise handshake state machine. No I/O: storage is `trust/`.
 
+pub mod chunks;
 pub mod fingerprint;
 pub mod identity;
 pub mod noise;

@@ -8,7 +8,7 @@ pub mod framing;
 pub mod groups;
 mod provider;
 
-pub use content::{Content, ContentBody};
+pub use content::{Content, ContentBody, FileOffer};
 pub use credential::{MemberId, Rostered};
 pub use error::GroupError;
 pub use groups::{

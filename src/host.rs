@@ -15,6 +15,7 @@ mod rooms;
 mod server;
 mod state;
 mod stats;
+mod transfers;
 
 pub use conn::{REPLY_HEADROOM, WRITE_BATCH, WRITE_TIMEOUT};
 pub use ds::STALE;

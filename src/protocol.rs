@@ -14,6 +14,7 @@ mod proptests;
 #[doc(hidden)]
 pub mod samples;
 pub mod types;
+pub mod units;
 #[cfg(test)]
 mod vectors;
 

@@ -14,6 +14,6 @@ mod state;
 mod tests;
 mod toasts;
 
-pub use app::{App, Shell, UiConfig, launch, launch_with};
+pub use app::{App, Shell, UiConfig, launch, launch_invite, launch_with};
 pub use model::Model;
 pub use state::AppState;

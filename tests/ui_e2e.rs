@@ -8,6 +8,9 @@
 //! - `phone`: at 390 px wide the member list is a closed drawer and the composer shows.
 //! - `catchup`: the window joins through a TCP proxy; the link is cut while the host
 //!   sends more than its log holds; back, the window shows the gap and "new messages".
+//! - `styled`: this test binary, copied to an empty temporary folder and started from
+//!   there, shows a styled window (the stylesheet is compiled in): the accent colour
+//!   of the light theme on the Connect button.
 //! - `verify`: the window joins by the host's invite (no trust dialog), opens the DM
 //!   with the host, its Verify dialog shows the safety number the host prints, and
 //!   "Mark verified" marks it.
@@ -456,6 +459,14 @@ async fn drive() {
             click("verify-close").await;
             until("the badge", "document.querySelector('#members .verified-badge')").await;
         }
+        "styled" => {
+            until("the start screen", "document.getElementById('connect')").await;
+            let style = js("const s = getComputedStyle(document.getElementById('connect')); return {bg: s.backgroundColor, radius: s.borderRadius, font: getComputedStyle(document.body).fontSize};").await;
+            if style["bg"] != "rgb(109, 40, 217)" || style["radius"] != "8px" || style["font"] != "15px" {
+                fail(&format!("the window is not styled: {style}"));
+            }
+            screenshot("start");
+        }
         other => fail(&format!("unknown scenario {other}")),
     }
     println!("ui e2e [{}]: ok", s.name);
@@ -479,6 +490,7 @@ fn run_scenario(name: &str) {
     severus::cli::init_logging();
     let data = tempfile::tempdir().expect("tempdir");
     let (peer, target, fingerprint) = match name {
+        "styled" => (None, String::new(), String::new()),
         "host" => {
             let dir = data.path().join("window");
             let out = Command::new(env!("CARGO_BIN_EXE_severus"))
@@ -548,9 +560,22 @@ fn main() {
     if let Some(pos) = args.iter().position(|a| a == "--scenario") {
         run_scenario(args.get(pos + 1).map(String::as_str).unwrap_or(""));
     }
+    // No display: start a private Xvfb (plain `cargo test` on a headless machine).
+    let (mut xvfb, mut display) = (None, None);
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        eprintln!("ui_e2e needs a display: run under Xvfb (scripts/test.sh starts one)");
-        std::process::exit(1);
+        match start_xvfb() {
+            Some((child, d)) => {
+                display = Some(d);
+                xvfb = Some(child);
+            }
+            None => {
+                eprintln!(
+                    "ui_e2e needs a display and found none, nor Xvfb to start one: install it \
+                     (Debian: apt-get install xvfb, or run scripts/setup.sh), or run under a desktop"
+                );
+                std::process::exit(1);
+            }
+        }
     }
     let exe = std::env::current_exe().expect("current exe");
     let mut failed = 0;
@@ -560,6 +585,7 @@ fn main() {
         ("phone", "390x760"),
         ("catchup", "1024x720"),
         ("verify", "1024x720"),
+        ("styled", "1024x720"),
     ];
     // `UI_E2E_ONLY=name` runs one scenario.
     let only = std::env::var("UI_E2E_ONLY").ok();
@@ -568,7 +594,21 @@ fn main() {
         .filter(|(n, _)| only.as_deref().is_none_or(|o| o == *n))
         .collect();
     for &(name, size) in &scenarios {
-        let status = Command::new(&exe)
+        // `styled` runs a copy of this binary from an empty folder, far from assets/.
+        let away = tempfile::tempdir().expect("tempdir");
+        let (exe, cwd) = if name == "styled" {
+            let copy = away.path().join("severus-copy");
+            std::fs::copy(&exe, &copy).expect("copy the test binary");
+            (copy, away.path().to_path_buf())
+        } else {
+            (exe.clone(), std::env::current_dir().expect("cwd"))
+        };
+        let mut cmd = Command::new(&exe);
+        if let Some(d) = &display {
+            cmd.env("DISPLAY", d);
+        }
+        let status = cmd
+            .current_dir(&cwd)
             .args(["--scenario", name])
             .env("SEVERUS_KEYSTORE", "file")
             .env("SEVERUS_RELAY", "disabled")
@@ -584,5 +624,30 @@ fn main() {
         }
     }
     println!("{} passed, {failed} failed", scenarios.len() - failed);
+    if let Some(mut x) = xvfb {
+        let _ = x.kill();
+        let _ = x.wait();
+    }
     std::process::exit(if failed == 0 { 0 } else { 1 });
+}
+
+/// Starts `Xvfb` on a free display it picks itself (`-displayfd`); the child and
+/// `:N`, or None if Xvfb is not installed or does not start.
+fn start_xvfb() -> Option<(Child, String)> {
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let out = child.stdout.take()?;
+    let mut line = String::new();
+    let read = BufReader::new(out).read_line(&mut line);
+    match (read, line.trim().parse::<u32>()) {
+        (Ok(_), Ok(n)) => Some((child, format!(":{n}"))),
+        _ => {
+            let _ = child.kill();
+            None
+        }
+    }
 }

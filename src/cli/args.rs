@@ -1,6 +1,6 @@
 //! The clap definitions of the `severus` command line.
 
-use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES};
+use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES, MAX_FILE_BYTES};
 use crate::transport::iroh::RelayChoice;
 use clap::{Parser, Subcommand};
 use std::net::IpAddr;
@@ -17,6 +17,29 @@ pub struct Cli {
     /// Without a command, the app window opens (when built with the UI).
     #[command(subcommand)]
     pub command: Option<CliCommand>,
+
+    /// An invite (`sev1…` or a `severus://` link) to open in the window, ready to join
+    /// (`severus [--data-dir DIR] INVITE`; see `Cli::from_args`).
+    #[arg(skip)]
+    pub invite: Option<String>,
+}
+
+impl Cli {
+    /// Parses the command line. An invite given without a command (what the desktop
+    /// passes when a `severus://` link is opened) is taken out first: it opens the
+    /// window, ready to join.
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error> {
+        let mut args: Vec<String> = args.into_iter().collect();
+        let commands = ["host", "join", "fingerprint", "forget", "help"];
+        let has_command = args.iter().skip(1).any(|a| commands.contains(&a.as_str()));
+        let invite = match args.iter().rposition(|a| crate::protocol::looks_like_invite(a)) {
+            Some(i) if i > 0 && !has_command => Some(args.remove(i)),
+            _ => None,
+        };
+        let mut cli = Cli::try_parse_from(args)?;
+        cli.invite = invite;
+        Ok(cli)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +79,12 @@ pub enum CliCommand {
         /// Admit only those who join with the invite (it carries a secret).
         #[arg(long)]
         invite_only: bool,
+        /// Largest file relayed, in MiB.
+        #[arg(long, value_name = "N", default_value_t = (MAX_FILE_BYTES >> 20) as u32, value_parser = clap::value_parser!(u32).range(1..=65536))]
+        max_file_mib: u32,
+        /// Where files sent to the host user are saved (default: DATA_DIR/downloads).
+        #[arg(long, value_name = "DIR")]
+        downloads: Option<PathBuf>,
     },
     /// Join a host by invite, IP:PORT, [IPv6]:PORT, HOSTNAME:PORT or ticket; chat from stdin.
     Join {
@@ -73,6 +102,9 @@ pub enum CliCommand {
         /// Bind the iroh endpoint to this address (e.g. 127.0.0.1).
         #[arg(long)]
         bind: Option<IpAddr>,
+        /// Where received files are saved (default: DATA_DIR/downloads).
+        #[arg(long, value_name = "DIR")]
+        downloads: Option<PathBuf>,
     },
     /// Print this installation's fingerprint.
     Fingerprint,
@@ -81,4 +113,25 @@ pub enum CliCommand {
         /// The host as it was pinned: IP:PORT, [IPv6]:PORT, endpoint id or ticket.
         host: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invite_link_opens_the_window_and_commands_still_parse() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let c = Cli::from_args(args(&["severus", "--data-dir", "/d", "severus://sev1abc"])).unwrap();
+        assert_eq!(c.invite.as_deref(), Some("severus://sev1abc"));
+        assert!(c.command.is_none());
+        let c = Cli::from_args(args(&["severus", "join", "sev1abc", "--name", "ana"])).unwrap();
+        assert!(matches!(c.command, Some(CliCommand::Join { ref addr, .. }) if addr == "sev1abc"));
+        assert!(c.invite.is_none());
+        let c = Cli::from_args(args(&["severus", "--data-dir", "/d", "host", "--bind", "127.0.0.1"])).unwrap();
+        assert!(matches!(c.command, Some(CliCommand::Host { .. })));
+        assert!(Cli::from_args(args(&["severus", "not-an-invite"])).is_err());
+        let c = Cli::try_parse_from(["severus", "host", "--invite-only"]).unwrap();
+        assert!(matches!(c.command, Some(CliCommand::Host { invite_only: true, .. })));
+    }
 }

@@ -6,7 +6,7 @@ use super::input::{Input, parse};
 use super::output::{escape, line, rooms_line, users_line};
 use crate::client::Event;
 use crate::protocol::{RoomInfo, UserInfo, name_key};
-use crate::service::{Command, ServiceHandle};
+use crate::service::{Command, FileTarget, ServiceHandle};
 use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 use tokio::sync::mpsc;
@@ -18,6 +18,9 @@ pub enum FirstContact {
     Ask,
     Trust,
 }
+
+/// Transfers from this size on show their progress on stderr.
+pub const PROGRESS_FROM: u64 = 1024 * 1024;
 
 /// What a damaged, altered or mismatched invite prints (then exit 3, nothing pinned).
 pub const INVITE_MISMATCH: &str = "! this invite does not match the host (damaged or altered)";
@@ -200,6 +203,26 @@ impl ChatLoop {
                 let why = reason.clone().unwrap_or_else(|| "closed".into());
                 return fatal(&format!("! connection lost: {}", escape(&why)), exit::CONNECTION);
             }
+            // Files offered to us are fetched at once; big ones show progress on stderr.
+            Event::FileOffered { own: false, offer, .. } => {
+                let transfer = offer.transfer;
+                self.svc.send(Command::Download { transfer }).await;
+            }
+            Event::FileProgress {
+                name,
+                done,
+                total,
+                sending,
+                ..
+            } if *total >= PROGRESS_FROM => {
+                let pct = done.saturating_mul(100) / (*total).max(1);
+                let (h, t) = (
+                    crate::protocol::units::human(*done),
+                    crate::protocol::units::human(*total),
+                );
+                let dir = if *sending { "sending" } else { "receiving" };
+                err(&format!("{dir} {}: {pct}% ({h} of {t})", escape(name)));
+            }
             Event::SafetyNumberChanged { name } => {
                 self.unverified.insert(name_key(name));
             }
@@ -255,6 +278,14 @@ impl ChatLoop {
                 self.switching = Some(room.clone());
                 Command::JoinRoom { room }
             }
+            Input::File(path) => Command::SendFile {
+                to: FileTarget::Room(self.current.as_ref().map(|c| c.0)),
+                path: path.into(),
+            },
+            Input::DmFile { to, path } => Command::SendFile {
+                to: FileTarget::Dm(to),
+                path: path.into(),
+            },
             Input::Verify(name) => Command::SafetyNumber { name },
             Input::Trust(name) => Command::MarkVerified { name },
             Input::Leave => match self.current.take() {

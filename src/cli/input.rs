@@ -13,6 +13,13 @@ pub enum Input {
     Create(String),
     Join(String),
     Leave,
+    /// Send a file to the current conversation.
+    File(String),
+    /// Send a file to a member.
+    DmFile {
+        to: String,
+        path: String,
+    },
     /// Show the safety number with a member.
     Verify(String),
     /// Mark a member verified (after comparing safety numbers).
@@ -23,8 +30,7 @@ pub enum Input {
     Bad(String),
 }
 
-const HELP: &str =
-    "commands: /dm NAME text, /users, /rooms, /create ROOM, /join ROOM, /leave, /verify NAME, /trust NAME, /quit";
+const HELP: &str = "commands: /dm NAME text, /file PATH, /dmfile NAME PATH, /users, /rooms, /create ROOM, /join ROOM, /leave, /verify NAME, /trust NAME, /quit";
 
 /// Parses one line (without its newline).
 pub fn parse(line: &str) -> Input {
@@ -51,6 +57,15 @@ pub fn parse(line: &str) -> Input {
                 text: text.trim_start().to_string(),
             },
             _ => Input::Bad(format!("usage: /dm NAME text; {HELP}")),
+        },
+        "file" if !rest.is_empty() => Input::File(rest.to_string()),
+        "file" => Input::Bad(format!("usage: /file PATH; {HELP}")),
+        "dmfile" => match rest.split_once(char::is_whitespace) {
+            Some((to, path)) if !path.trim().is_empty() => Input::DmFile {
+                to: to.to_string(),
+                path: path.trim().to_string(),
+            },
+            _ => Input::Bad(format!("usage: /dmfile NAME PATH; {HELP}")),
         },
         "users" => Input::Users,
         "rooms" => Input::Rooms,
@@ -88,6 +103,15 @@ mod tests {
         assert_eq!(parse("/rooms"), Input::Rooms);
         assert_eq!(parse("/quit"), Input::Quit);
         assert_eq!(parse("/verify bob"), Input::Verify("bob".into()));
+        assert_eq!(parse("/file my notes.txt"), Input::File("my notes.txt".into()));
+        assert_eq!(
+            parse("/dmfile bob /tmp/a b.png"),
+            Input::DmFile {
+                to: "bob".into(),
+                path: "/tmp/a b.png".into()
+            }
+        );
+        assert!(matches!(parse("/file"), Input::Bad(_)) && matches!(parse("/dmfile bob"), Input::Bad(_)));
         assert_eq!(parse("/trust bob"), Input::Trust("bob".into()));
         assert!(matches!(parse("/verify"), Input::Bad(_)));
         assert_eq!(parse("   "), Input::Empty);

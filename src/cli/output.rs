@@ -58,6 +58,24 @@ pub fn line(e: &Event) -> Option<String> {
             };
             format!("* missed {count} {what} {place}")
         }
+        Event::FileOffered { from, offer, .. } => format!(
+            "* {} sent {} ({})",
+            escape(from),
+            escape(&offer.name),
+            crate::protocol::units::human(offer.size)
+        ),
+        Event::FileSaved { name, path, .. } => {
+            format!("* saved {} to {}", escape(name), escape(&path.display().to_string()))
+        }
+        Event::FileFailed {
+            name,
+            reason,
+            sending: true,
+            ..
+        } => {
+            format!("! could not send {}: {}", escape(name), escape(reason))
+        }
+        Event::FileFailed { name, reason, .. } => format!("! could not get {}: {}", escape(name), escape(reason)),
         Event::KeysChanged { name } => format!("* {}'s keys changed", escape(name)),
         Event::SafetyNumberChanged { name } => format!("! {}'s safety number changed", escape(name)),
         Event::SafetyNumber { name, number, verified } => format!(

@@ -28,8 +28,10 @@ impl ChatState {
                 key_packages,
                 host_key,
                 group,
+                limits,
                 ..
             } => {
+                self.limits = Some(limits);
                 let mut out = vec![];
                 let restarted = self.incarnation.is_some_and(|i| i != incarnation);
                 if restarted {
@@ -81,6 +83,16 @@ impl ChatState {
                     self.group_ordered(&conv);
                     self.take_key_changes()
                 }
+                Some(Pending::Message {
+                    room_id,
+                    file: Some(offer),
+                    ..
+                }) => self.own_offer(id, room_id.map_or(Conv::LOBBY, |id| Conv::Room { id }), offer),
+                Some(Pending::Dm {
+                    conv,
+                    file: Some(offer),
+                    ..
+                }) => self.own_offer(id, conv, offer),
                 Some(Pending::Message { room_id, body, .. }) => {
                     let mut out = vec![];
                     if self.first_sight(id) {
@@ -205,6 +217,8 @@ impl ChatState {
                 self.announced.remove(&room);
                 let conv = Conv::Room { id: room };
                 self.ready.remove(&conv);
+                self.was_ready.remove(&conv);
+                self.returning.remove(&conv);
                 if let Some(g) = self.groups.as_mut() {
                     g.discard(&conv);
                 }
@@ -214,12 +228,32 @@ impl ChatState {
                 out.push(Event::RoomLeft { room_id: room, name });
                 out
             }
+            // Chunks and their requests are the service's (it reads and writes files).
+            HostPacket::FileWanted { .. } | HostPacket::FileChunk { .. } | HostPacket::FileGone { .. } => vec![],
             HostPacket::Pong { timestamp } => vec![Event::Latency {
                 ms: crate::session::now_ms().saturating_sub(timestamp),
             }],
             // Pings are answered by the service; parts never reach this far.
             HostPacket::Ping { .. } | HostPacket::Part { .. } => vec![],
         }
+    }
+
+    /// Our own file offer was stored: it shows like the others see it.
+    fn own_offer(&mut self, id: Uuid, conv: Conv, offer: crate::group::FileOffer) -> Vec<Event> {
+        let mut out = vec![];
+        if self.first_sight(id) {
+            out.push(Event::FileOffered {
+                id,
+                label: self.conv_label(&conv),
+                conv,
+                from: self.me.clone().unwrap_or_default(),
+                own: true,
+                offer,
+                at: crate::session::now_ms(),
+            });
+        }
+        out.push(Event::Acked { id });
+        out
     }
 
     /// Once welcomed: rooms rejoined (from where we stopped, or from the start of the

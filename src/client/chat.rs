@@ -3,6 +3,7 @@
 
 use super::event::Event;
 use super::memory::Memory;
+use crate::group::FileOffer;
 use crate::protocol::{ClientPacket, Conv, Cursor, Resume, RoomInfo, UserInfo, name_key};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use uuid::Uuid;
@@ -18,6 +19,8 @@ pub enum Pending {
         room_id: Option<Uuid>,
         body: String,
         message: Option<Vec<u8>>,
+        /// A file offer instead of text (`body` is then its name, for failure lines).
+        file: Option<FileOffer>,
     },
     /// A DM; `message` is its encryption once its group exists (None while waiting).
     Dm {
@@ -25,6 +28,7 @@ pub enum Pending {
         name: String,
         body: String,
         message: Option<Vec<u8>>,
+        file: Option<FileOffer>,
     },
     /// A key package asked for, to start `conv`'s group (replacing the host's, if set).
     FetchKeyPackage {
@@ -146,6 +150,11 @@ pub struct ChatState {
     pub(super) must_save: bool,
     /// The host's MLS signature key (the external sender of lobby and room groups).
     pub(super) host_key: Vec<u8>,
+    /// Lobby and rooms whose group was ready at some point (we were in it).
+    pub(super) was_ready: std::collections::BTreeSet<Conv>,
+    /// Lobby and rooms we rejoin after being in their group: what we cannot read from
+    /// before the rejoin is a gap.
+    pub(super) returning: std::collections::BTreeSet<Conv>,
     /// Lobby and rooms whose group is ours and the host's: messages go out at once.
     pub(super) ready: std::collections::BTreeSet<Conv>,
     /// The epoch at which we joined each group (older messages are not for us).
@@ -170,6 +179,8 @@ pub struct ChatState {
     pub(super) verified: BTreeMap<String, crate::crypto::MemberKeys>,
     /// Verified members whose keys are no longer the verified ones (told once).
     pub(super) broken: std::collections::BTreeSet<String>,
+    /// The limits the host announced at `Welcome`.
+    pub limits: Option<crate::protocol::Limits>,
     /// The invite's join secret, sent at registration.
     pub(super) join_secret: Option<[u8; crate::protocol::invite::JOIN_SECRET_LEN]>,
 }
@@ -383,6 +394,16 @@ impl ChatState {
     /// A lobby (None) or room message: its id and the packets to send now (none while
     /// its conversation's group is not ready: it waits, and goes out once it is).
     pub fn message(&mut self, room_id: Option<Uuid>, body: String) -> (Uuid, Vec<ClientPacket>) {
+        self.post(room_id, body, None)
+    }
+
+    /// A file offer to the lobby (None) or a room, like `message`.
+    pub fn offer(&mut self, room_id: Option<Uuid>, offer: FileOffer) -> (Uuid, Vec<ClientPacket>) {
+        let body = offer.name.clone();
+        self.post(room_id, body, Some(offer))
+    }
+
+    fn post(&mut self, room_id: Option<Uuid>, body: String, file: Option<FileOffer>) -> (Uuid, Vec<ClientPacket>) {
         let conv = room_id.map_or(Conv::LOBBY, |id| Conv::Room { id });
         let id = Uuid::new_v4();
         self.pending.insert(
@@ -391,6 +412,7 @@ impl ChatState {
                 room_id,
                 body,
                 message: None,
+                file,
             },
         );
         self.order.push(id);

@@ -113,6 +113,40 @@ pub enum Event {
         label: String,
         reason: String,
     },
+    /// A file offered in a conversation (ours when `own`, once the host stored it).
+    /// `Command::Download` fetches it.
+    FileOffered {
+        id: Uuid,
+        conv: Conv,
+        label: String,
+        from: String,
+        own: bool,
+        offer: crate::group::FileOffer,
+        at: u64,
+    },
+    /// A file moves: `done` of `total` bytes (sending: what receivers asked for).
+    FileProgress {
+        transfer: Uuid,
+        name: String,
+        done: u64,
+        total: u64,
+        sending: bool,
+    },
+    /// A received file is complete and checked, saved at `path`.
+    FileSaved {
+        transfer: Uuid,
+        from: String,
+        name: String,
+        path: std::path::PathBuf,
+    },
+    /// A transfer failed (nothing is left under the file's name): one we sent
+    /// (`sending`) or one coming to us.
+    FileFailed {
+        transfer: Uuid,
+        name: String,
+        reason: String,
+        sending: bool,
+    },
     /// The keys under this name changed (it left and someone registered the name
     /// again, or the host put other keys under it): compare safety numbers.
     KeysChanged {

@@ -30,6 +30,7 @@ impl ChatState {
 
     fn set_ready(&mut self, conv: &Conv) {
         self.ready.insert(conv.clone());
+        self.was_ready.insert(conv.clone());
         self.join_attempts.remove(conv);
         self.flush_waiting(conv);
         self.resend_stale(conv);
@@ -95,6 +96,14 @@ impl ChatState {
 
     /// Joins the host's group of `conv` by external commit (first its GroupInfo).
     pub(super) fn rejoin(&mut self, conv: &Conv) {
+        // Back into a group we were in: what was said while we rejoin, we cannot read,
+        // and that is a gap to show, not something to drop quietly.
+        if self.ready.contains(conv)
+            || self.was_ready.contains(conv)
+            || self.groups.as_ref().is_some_and(|g| g.has(conv))
+        {
+            self.returning.insert(conv.clone());
+        }
         self.ready.remove(conv);
         let busy = self.pending.values().any(|p| match p {
             Pending::FetchGroupInfo { conv: c }
@@ -239,7 +248,16 @@ impl ChatState {
         if let Ok(Framing::Message { epoch, .. }) = framing(message)
             && epoch < self.join_epoch.get(conv).copied().unwrap_or(0)
         {
-            return vec![];
+            // From before we (re)joined: a newcomer was not meant to read it; a member
+            // coming back missed it.
+            if !self.returning.contains(conv) {
+                return vec![];
+            }
+            return vec![Event::Missed {
+                label: self.conv_label(conv),
+                conv: conv.clone(),
+                count: 1,
+            }];
         }
         self.rejoin(conv);
         vec![Event::Undecryptable {

@@ -4,7 +4,7 @@
 
 use super::chat::{ChatState, Pending};
 use super::event::Event;
-use crate::group::{Content, ContentBody, GroupError, Groups, Incoming, MemberId};
+use crate::group::{Content, ContentBody, FileOffer, GroupError, Groups, Incoming, MemberId};
 use crate::protocol::limits::KEY_PACKAGE_TARGET;
 use crate::protocol::{ClientPacket, Conv, name_key};
 use uuid::Uuid;
@@ -72,18 +72,33 @@ impl ChatState {
     /// itself, or the first step of starting its encrypted conversation). None if
     /// nobody has that name.
     pub fn dm(&mut self, to: &str, body: String) -> Option<(Uuid, Vec<ClientPacket>)> {
+        self.dm_with(to, body, None)
+    }
+
+    /// A file offer by DM, like `dm`.
+    pub fn dm_offer(&mut self, to: &str, offer: FileOffer) -> Option<(Uuid, Vec<ClientPacket>)> {
+        let body = offer.name.clone();
+        self.dm_with(to, body, Some(offer))
+    }
+
+    fn dm_with(&mut self, to: &str, body: String, file: Option<FileOffer>) -> Option<(Uuid, Vec<ClientPacket>)> {
         let me = self.me.clone()?;
-        let user = self.find_user(to)?.clone();
-        if name_key(&user.name) == name_key(&me) {
+        // Someone we have not heard of yet (their join is still on its way) is the
+        // host's to find: it refuses a DM to nobody.
+        let name = self
+            .find_user(to)
+            .map_or_else(|| to.trim().to_string(), |u| u.name.clone());
+        if crate::protocol::validate_username(&name).is_err() || name_key(&name) == name_key(&me) {
             return None;
         }
-        let conv = Conv::dm(&me, &user.name);
+        let conv = Conv::dm(&me, &name);
         let id = Uuid::new_v4();
         let pending = Pending::Dm {
             conv: conv.clone(),
-            name: user.name.clone(),
+            name: name.clone(),
             body,
             message: None,
+            file,
         };
         self.pending.insert(id, pending);
         self.order.push(id);
@@ -98,7 +113,7 @@ impl ChatState {
         if starting {
             return Some((id, vec![]));
         }
-        Some((id, vec![self.start_group(conv, &user.name, None)]))
+        Some((id, vec![self.start_group(conv, &name, None)]))
     }
 
     /// First step of a new group for `conv` with member `name`: fetch its key package.
@@ -113,19 +128,22 @@ impl ChatState {
         }
     }
 
-    /// Encrypts pending DM `id` in its conversation's group (now); the packet to send.
     /// Encrypts pending message or DM `id` in its conversation's group (now); the
     /// packet to send. None if the group cannot take it yet (it stays pending).
     pub(super) fn seal(&mut self, id: Uuid) -> Option<ClientPacket> {
-        let (conv, body) = match self.pending.get(&id)? {
-            Pending::Dm { conv, body, .. } => (conv.clone(), body.clone()),
-            Pending::Message { room_id, body, .. } => {
-                (room_id.map_or(Conv::LOBBY, |id| Conv::Room { id }), body.clone())
-            }
+        let content = |body: &String, file: &Option<FileOffer>| match file {
+            Some(f) => Content::file(id, f.clone()),
+            None => Content::text(id, body.clone()),
+        };
+        let (conv, content) = match self.pending.get(&id)? {
+            Pending::Dm { conv, body, file, .. } => (conv.clone(), content(body, file)),
+            Pending::Message {
+                room_id, body, file, ..
+            } => (room_id.map_or(Conv::LOBBY, |id| Conv::Room { id }), content(body, file)),
             _ => return None,
         };
         let g = self.groups.as_mut()?;
-        match g.encrypt(&conv, &Content::text(id, body)) {
+        match g.encrypt(&conv, &content) {
             Ok(bytes) => {
                 self.must_save = true;
                 if let Some(Pending::Dm { message, .. } | Pending::Message { message, .. }) = self.pending.get_mut(&id)
@@ -244,8 +262,22 @@ impl ChatState {
                     return vec![];
                 }
                 self.note_keys(&from, signature_key);
-                let ContentBody::Text { body } = content.body;
                 let mut out = self.take_key_changes();
+                let body = match content.body {
+                    ContentBody::Text { body } => body,
+                    ContentBody::File(offer) => {
+                        out.push(Event::FileOffered {
+                            id: content.id,
+                            conv: conv.clone(),
+                            label: self.conv_label(conv),
+                            from: from.name,
+                            own: false,
+                            offer,
+                            at,
+                        });
+                        return out;
+                    }
+                };
                 out.push(match conv {
                     Conv::Dm { .. } => Event::Dm {
                         id: content.id,

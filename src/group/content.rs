@@ -20,9 +20,37 @@ pub struct Content {
 pub enum ContentBody {
     /// A chat message.
     Text { body: String },
+    /// A file offered to the conversation: what it is and how to open its chunks.
+    File(FileOffer),
+}
+
+/// A file offer. The key never reaches the host: it travels only in here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileOffer {
+    /// The transfer the host relays its chunks under.
+    pub transfer: Uuid,
+    /// What the sender calls it (hostile input to a receiver: see `client::filename`).
+    pub name: String,
+    pub size: u64,
+    /// What the sender says it is (receivers sniff the bytes themselves).
+    pub media_type: String,
+    /// SHA-256 of the whole file, checked once every chunk is in.
+    #[serde(with = "serde_bytes")]
+    pub sha256: Vec<u8>,
+    /// The file's ChaCha20-Poly1305 key (32 bytes).
+    #[serde(with = "serde_bytes")]
+    pub key: Vec<u8>,
 }
 
 impl Content {
+    pub fn file(id: Uuid, offer: FileOffer) -> Self {
+        Content {
+            id,
+            body: ContentBody::File(offer),
+        }
+    }
+
     pub fn text(id: Uuid, body: String) -> Self {
         Content {
             id,

@@ -113,6 +113,7 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
         link,
         member: None,
         rate: inner.bucket(),
+        file_rate: super::rate::TokenBucket::file_budget(),
     };
     let close = |conn: &Conn, code: u16, reason: String| {
         if let Some(f) = encode(&HostPacket::Error {

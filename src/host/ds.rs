@@ -9,6 +9,10 @@ use crate::protocol::{Conv, EntryBody};
 use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
+/// One leaf of a group's tree as the host reads it: index, member key (lowercased
+/// name) and the Noise key its credential names.
+pub(crate) type Leaf = (u32, String, [u8; 32]);
+
 /// What the host knows of a conversation's group: which group, its epoch, and the
 /// latest GroupInfo (what a later member joins from).
 #[derive(Debug, Clone)]
@@ -17,7 +21,7 @@ pub(crate) struct GroupRecord {
     pub epoch: u64,
     pub info: Option<Vec<u8>>,
     /// Leaves and names read from `info` (on demand).
-    pub roster: Option<Vec<(u32, String)>>,
+    pub roster: Option<Vec<Leaf>>,
     /// A removal was proposed at this epoch (one at a time, per epoch).
     pub proposed: bool,
 }
@@ -202,17 +206,24 @@ impl State {
             return;
         }
         let roster = self.roster_of(conv);
-        // Someone who left during this incarnation goes at once; a name not seen since
-        // a restart gets the grace period to come back first.
-        let gone = roster
-            .iter()
-            .find(|(_, n)| !members.contains(n) && (settled || self.known.contains(n)));
-        let Some(&(leaf, _)) = gone else { return };
+        let current = |n: &String, noise: &[u8; 32]| self.members.get(n).is_some_and(|m| m.key == *noise);
+        // A leaf whose name has other keys now (its member left and someone came back
+        // under the name) goes at once; so does someone who left this conversation
+        // during this incarnation; a name not back since a restart gets the grace
+        // period to come back first.
+        let gone = roster.iter().find(|(_, n, noise)| {
+            if members.contains(n) {
+                !current(n, noise)
+            } else {
+                settled || self.departed.get(conv).is_some_and(|d| d.contains(n))
+            }
+        });
+        let Some(&(leaf, _, _)) = gone else { return };
         let online = |n: &String| self.members.get(n).is_some_and(|m| m.link.is_some());
         let committer = roster
             .iter()
-            .filter(|(_, n)| members.contains(n) && online(n))
-            .map(|(_, n)| self.display(n))
+            .filter(|(_, n, noise)| members.contains(n) && current(n, noise) && online(n))
+            .map(|(_, n, _)| self.display(n))
             .next();
         let Some(r) = self.groups.get_mut(conv) else { return };
         let proposal = match crate::group::framing::remove_proposal(&self.host_signature, &r.group_id, r.epoch, leaf) {
@@ -236,5 +247,6 @@ impl State {
         self.logs.drop_conv(conv);
         self.groups.remove(conv);
         self.pending_joins.remove(conv);
+        self.departed.remove(conv);
     }
 }

@@ -17,6 +17,8 @@ pub(crate) struct Conn {
     /// The member key once registered.
     pub member: Option<String>,
     pub rate: TokenBucket,
+    /// Chunk bytes (sent and asked for): files have their own budget.
+    pub file_rate: TokenBucket,
 }
 
 impl Conn {
@@ -54,6 +56,9 @@ pub const INVITE_ONLY: &str = "this host is invite-only: join with its invite";
 
 /// Applies one packet from `conn` to the state.
 pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
+    if matches!(p, ClientPacket::FileWant { .. } | ClientPacket::FileChunk { .. }) {
+        return file_traffic(state, conn, p);
+    }
     if !conn.rate.take() {
         if let Some(id) = p.request_id() {
             let (r, b) = (state.opts.rate_per_sec, state.opts.rate_burst);
@@ -170,6 +175,21 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
             state.send(&me, &list);
             state.send(&me, &HostPacket::Ack { id, seq: None });
         }
+        ClientPacket::FileOpen {
+            id,
+            transfer,
+            conv,
+            size,
+            chunks,
+        } => match may_post(state, &me, &conv).and_then(|()| state.file_open(&me, transfer, conv, size, chunks)) {
+            Ok(()) => state.send(&me, &HostPacket::Ack { id, seq: None }),
+            Err(reason) => conn.refuse(state, id, reason),
+        },
+        ClientPacket::FileClose { id, transfer } => match state.file_close_own(&me, transfer) {
+            Ok(()) => state.send(&me, &HostPacket::Ack { id, seq: None }),
+            Err(reason) => conn.refuse(state, id, reason),
+        },
+        ClientPacket::FileWant { .. } | ClientPacket::FileChunk { .. } => {}
         ClientPacket::Bye { id } => state.bye(&me, id),
         ClientPacket::Register { id, .. } => conn.refuse(state, id, "already registered"),
         ClientPacket::Ping { .. } | ClientPacket::Pong { .. } | ClientPacket::Part { .. } => {}
@@ -197,6 +217,30 @@ fn unregistered(state: &mut State, conn: &mut Conn, p: ClientPacket) {
                 conn.refuse(state, id, "register first");
             }
         }
+    }
+}
+
+/// Chunks and chunk requests: counted against the member's byte budget (a flood is
+/// dropped), never against its packet rate, so files move at link speed.
+fn file_traffic(state: &mut State, conn: &mut Conn, p: ClientPacket) {
+    let Some(me) = conn.current(state) else { return };
+    let cost = match &p {
+        ClientPacket::FileWant { count, .. } => *count as usize * crate::protocol::limits::FILE_CHUNK,
+        ClientPacket::FileChunk { data, .. } => data.len(),
+        _ => 0,
+    };
+    if !conn.file_rate.take_many(cost) {
+        tracing::debug!(member = me, "chunk traffic over the budget, dropped");
+        return;
+    }
+    match p {
+        ClientPacket::FileWant { transfer, from, count } => state.file_want(&me, transfer, from, count),
+        ClientPacket::FileChunk { transfer, index, data } => {
+            if let Err(e) = state.file_chunk(&me, transfer, index, data) {
+                tracing::debug!(member = me, %e, "chunk not taken");
+            }
+        }
+        _ => {}
     }
 }
 

@@ -12,7 +12,15 @@ impl State {
         if matches!(conv, Conv::Dm { .. }) {
             return;
         }
-        if self.roster_of(conv).iter().any(|(_, n)| n == me) {
+        if let Some(d) = self.departed.get_mut(conv) {
+            d.remove(me);
+        }
+        let key = self.members.get(me).map(|m| m.key);
+        if self
+            .roster_of(conv)
+            .iter()
+            .any(|(_, n, noise)| n == me && Some(*noise) == key)
+        {
             self.announce_join(conv, me);
         } else {
             self.pending_joins
@@ -31,6 +39,7 @@ impl State {
 
     /// `me` leaves `conv`: others see `Left`, unless they never saw it join.
     pub fn left(&mut self, conv: &Conv, me: &str, name: &str) {
+        self.departed.entry(conv.clone()).or_default().insert(me.to_string());
         let pending = self.pending_joins.get_mut(conv).is_some_and(|s| s.remove(me));
         if !pending {
             self.append(conv, None, None, EntryBody::Left { name: name.to_string() });
@@ -50,14 +59,17 @@ impl State {
 
     /// Leaves and member keys of `conv`'s group, read from its latest GroupInfo (once
     /// per GroupInfo); empty if the host knows no group or cannot read it.
-    pub fn roster_of(&mut self, conv: &Conv) -> Vec<(u32, String)> {
+    pub fn roster_of(&mut self, conv: &Conv) -> Vec<super::ds::Leaf> {
         let Some(r) = self.groups.get_mut(conv) else {
             return vec![];
         };
         if r.roster.is_none() {
             let read = r.info.as_deref().map(crate::group::framing::roster);
             r.roster = Some(match read {
-                Some(Ok(list)) => list.into_iter().map(|(leaf, m)| (leaf, name_key(&m.name))).collect(),
+                Some(Ok(list)) => list
+                    .into_iter()
+                    .map(|(leaf, m)| (leaf, name_key(&m.name), m.noise))
+                    .collect(),
                 _ => vec![],
             });
         }

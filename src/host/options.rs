@@ -1,7 +1,7 @@
 //! How a host is configured: log bounds, grace period, member cap and rate limits
 //! (`severus host --log-entries N --log-mib N --grace SECS`).
 
-use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES, MAX_MEMBERS, RATE_BURST, RATE_PER_SEC};
+use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES, MAX_FILE_BYTES, MAX_MEMBERS, RATE_BURST, RATE_PER_SEC};
 use std::time::Duration;
 
 /// A host's settings; `Default` gives the documented defaults.
@@ -18,6 +18,8 @@ pub struct HostOptions {
     /// Packets per second per member, sustained and burst (benchmarks lift them).
     pub rate_per_sec: u32,
     pub rate_burst: u32,
+    /// Largest file relayed, in bytes (`host --max-file-mib`).
+    pub max_file: u64,
     /// Invite-only: registrations must carry this secret (it is in the invite).
     pub join_secret: Option<[u8; crate::protocol::invite::JOIN_SECRET_LEN]>,
 }
@@ -32,6 +34,7 @@ impl Default for HostOptions {
             rate_per_sec: RATE_PER_SEC,
             rate_burst: RATE_BURST,
             join_secret: None,
+            max_file: MAX_FILE_BYTES,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! A token bucket: `RATE_PER_SEC` sustained, `RATE_BURST` at once, per member.
+//! A token bucket: `RATE_PER_SEC` packets sustained, `RATE_BURST` at once, per member
+//! (and the same shape in bytes for chunk traffic).
 
-use crate::protocol::limits::{RATE_BURST, RATE_PER_SEC};
+use crate::protocol::limits::{FILE_BYTES_BURST, FILE_BYTES_PER_SEC, RATE_BURST, RATE_PER_SEC};
 use std::time::Instant;
 
 /// Counts what one member may still send right now.
@@ -19,6 +20,11 @@ impl Default for TokenBucket {
 }
 
 impl TokenBucket {
+    /// The byte budget for one member's chunk traffic.
+    pub fn file_budget() -> Self {
+        Self::new(FILE_BYTES_PER_SEC, FILE_BYTES_BURST)
+    }
+
     pub fn new(per_sec: u32, burst: u32) -> Self {
         TokenBucket {
             tokens: f64::from(burst),
@@ -43,6 +49,21 @@ impl TokenBucket {
 
     pub fn take(&mut self) -> bool {
         self.take_at(Instant::now())
+    }
+
+    /// Takes `n` tokens at once (bytes, for chunk traffic); false when over the limit.
+    pub fn take_many(&mut self, n: usize) -> bool {
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        let n = n as f64;
+        if self.tokens >= n {
+            self.tokens -= n;
+            true
+        } else {
+            false
+        }
     }
 }
 

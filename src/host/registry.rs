@@ -33,7 +33,6 @@ impl State {
     ) -> Result<String, String> {
         validate_username(name).map_err(|e| format!("invalid name: {e}"))?;
         let k = name_key(name);
-        self.known.insert(k.clone());
         let same_incarnation = resume.as_ref().is_some_and(|r| r.incarnation == self.incarnation);
         let resumed = match self.members.get_mut(&k) {
             Some(m) if m.key != key => return Err(format!("the name '{name}' is taken")),
@@ -79,6 +78,9 @@ impl State {
             }
         };
         self.welcome(&k, id, resumed);
+        if resumed {
+            self.files_of_returning_member(&k);
+        }
         Ok(k)
     }
 
@@ -111,16 +113,19 @@ impl State {
                 rate_per_sec: self.opts.rate_per_sec,
                 rate_burst: self.opts.rate_burst,
                 grace_secs: self.opts.grace.as_secs().min(u64::from(u32::MAX)) as u32,
+                max_file: self.opts.max_file,
             },
         };
-        if let Some(l) = &m.link {
-            let _ = l.out.try_send(Out::Member(k.to_string()));
-        }
         self.send(k, &welcome);
         for room in self.rooms.rooms_of(k) {
             self.sync_room_to(k, room);
         }
+        // Only now may the writer pull log entries: after the welcome and the room
+        // syncs in its queue, so no entry reaches the client before its welcome.
         if let Some(m) = self.members.get(k) {
+            if let Some(l) = &m.link {
+                let _ = l.out.try_send(Out::Member(k.to_string()));
+            }
             m.wake();
         }
     }
@@ -194,6 +199,7 @@ impl State {
         if let Some(link) = &m.link {
             close_link(link, CLOSE_POLICY, "disconnected: you left the host");
         }
+        self.files_of_gone_member(k);
         for room in self.rooms.rooms_of(k) {
             self.leave_room_of(k, &m.name, room);
         }

@@ -153,6 +153,7 @@ impl Host {
                 link,
                 member: None,
                 rate: inner.bucket(),
+                file_rate: super::rate::TokenBucket::file_budget(),
             };
             loop {
                 let room = conn.link.out.reserve_many(REPLY_HEADROOM);

@@ -34,13 +34,16 @@ pub(crate) struct State {
     pub host_signature: Vec<u8>,
     /// Its public half, named as external sender in every lobby and room group.
     pub host_key: Vec<u8>,
-    /// Names that registered during this incarnation.
-    pub known: std::collections::HashSet<String>,
+    /// Per lobby or room, the members who left it during this incarnation (their
+    /// leaves are removed from its group at once; others get the restart's grace).
+    pub departed: HashMap<Conv, std::collections::HashSet<String>>,
     /// When this incarnation started (names not back within the grace may be removed
     /// from groups).
     pub started: Instant,
     /// The one sweep of groups after a restart's grace period was done.
     pub swept: bool,
+    /// Files being relayed (chunks are never logged).
+    pub transfers: super::transfers::Transfers,
     /// Members in a lobby or room whose `Joined` waits until they are in its group.
     pub pending_joins: HashMap<Conv, std::collections::HashSet<String>>,
 }
@@ -70,10 +73,11 @@ impl State {
             groups: HashMap::new(),
             host_signature,
             host_key,
-            known: Default::default(),
+            departed: HashMap::new(),
             started: Instant::now(),
             swept: false,
             pending_joins: HashMap::new(),
+            transfers: Default::default(),
         }
     }
 

@@ -80,6 +80,34 @@ pub enum ClientPacket {
     RoomList {
         id: Uuid,
     },
+    /// Opens a file transfer to `conv` before its offer goes out: `size` bytes in
+    /// `chunks` chunks. The host refuses one over its cap (nothing moves then).
+    FileOpen {
+        id: Uuid,
+        transfer: Uuid,
+        conv: Conv,
+        size: u64,
+        chunks: u32,
+    },
+    /// A receiver asks for chunks `from .. from + count` of `transfer` (not a request:
+    /// answered by `file_chunk`s, or `file_gone`).
+    FileWant {
+        transfer: Uuid,
+        from: u32,
+        count: u32,
+    },
+    /// The sender's chunk `index` of `transfer`, sealed with the file's key.
+    FileChunk {
+        transfer: Uuid,
+        index: u32,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+    },
+    /// The sender ends a transfer (cancelled, or quitting): its receivers are told.
+    FileClose {
+        id: Uuid,
+        transfer: Uuid,
+    },
     /// A clean quit: leave at once (no grace period), then the host closes the link.
     Bye {
         id: Uuid,
@@ -114,8 +142,14 @@ impl ClientPacket {
             | ClientPacket::RoomJoin { id, .. }
             | ClientPacket::RoomLeave { id, .. }
             | ClientPacket::RoomList { id }
+            | ClientPacket::FileOpen { id, .. }
+            | ClientPacket::FileClose { id, .. }
             | ClientPacket::Bye { id } => Some(*id),
-            ClientPacket::Ping { .. } | ClientPacket::Pong { .. } | ClientPacket::Part { .. } => None,
+            ClientPacket::Ping { .. }
+            | ClientPacket::Pong { .. }
+            | ClientPacket::Part { .. }
+            | ClientPacket::FileWant { .. }
+            | ClientPacket::FileChunk { .. } => None,
         }
     }
 }

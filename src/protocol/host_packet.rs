@@ -101,6 +101,24 @@ pub enum HostPacket {
         room: Uuid,
         name: String,
     },
+    /// To a transfer's sender: receivers want these chunks of `transfer`.
+    FileWanted {
+        transfer: Uuid,
+        indices: Vec<u32>,
+    },
+    /// To a receiver: chunk `index` of `transfer`, sealed by its sender.
+    FileChunk {
+        transfer: Uuid,
+        index: u32,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+    },
+    /// To a receiver: `transfer` is over before it got everything (its sender left or
+    /// cancelled, or the host no longer knows it).
+    FileGone {
+        transfer: Uuid,
+        reason: String,
+    },
     /// An informational line for the chat stream.
     Notice {
         message: String,

@@ -77,9 +77,24 @@ fn checksum(cbor: &[u8]) -> [u8; CHECKSUM_LEN] {
     out
 }
 
+/// The link form of an invite, `severus://sev1…`, which the app opens where the
+/// platform lets it register the scheme.
+pub const INVITE_SCHEME: &str = "severus:";
+
+/// `s` without surrounding space and without the `severus://` (or `severus:`) scheme.
+fn bare(s: &str) -> &str {
+    let s = s.trim();
+    match s.get(..INVITE_SCHEME.len()) {
+        Some(p) if p.eq_ignore_ascii_case(INVITE_SCHEME) => s[INVITE_SCHEME.len()..].trim_start_matches('/'),
+        _ => s,
+    }
+}
+
 /// True if `s` is meant as an invite (then it is parsed as nothing else).
 pub fn looks_like_invite(s: &str) -> bool {
-    s.trim().to_ascii_lowercase().starts_with(INVITE_PREFIX)
+    let s = bare(s);
+    s.get(..INVITE_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(INVITE_PREFIX))
 }
 
 impl Invite {
@@ -100,9 +115,15 @@ impl Invite {
         out
     }
 
-    /// Reads a token (surrounding spaces and letter case do not matter).
+    /// The invite as a link (`severus://sev1…`).
+    pub fn link(&self) -> String {
+        format!("{INVITE_SCHEME}//{}", self.encode())
+    }
+
+    /// Reads a token or its link form (surrounding spaces and letter case do not
+    /// matter).
     pub fn decode(token: &str) -> Result<Invite, InviteError> {
-        let token = token.trim();
+        let token = bare(token);
         if token.len() > MAX_INVITE_LEN {
             return Err(InviteError::TooLong);
         }

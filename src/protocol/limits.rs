@@ -120,6 +120,33 @@ pub const MAX_CONNECTIONS: usize = MAX_MEMBERS * 2;
 /// of half-open connections cannot exhaust memory or file descriptors.
 pub const MAX_PENDING_HANDSHAKES: usize = 64;
 
+/// Largest file a host relays by default (`host --max-file-mib`): it refuses to open a
+/// transfer over it, before any chunk moves; clients learn it at `Welcome`.
+pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Plaintext bytes per file chunk (see `crypto::chunks`).
+pub const FILE_CHUNK: usize = crate::crypto::chunks::CHUNK_LEN;
+
+/// Chunks a receiver may have asked for and not yet got, per transfer: about 1 MiB in
+/// flight, so the host never holds a whole file and a slow receiver stalls only itself.
+pub const FILE_WINDOW_CHUNKS: u32 = 21;
+
+/// Transfers one member may have open as sender at once.
+pub const MAX_OPEN_TRANSFERS: usize = 4;
+
+/// Downloads one client runs at once (more wait their turn).
+pub const MAX_DOWNLOADS: usize = 4;
+
+/// Chunk bytes per second a member may move (sent, and asked for), sustained, and at
+/// once: files go at link speed while the packet rate limit still stops floods (chunks
+/// and chunk requests are counted here, not there).
+pub const FILE_BYTES_PER_SEC: u32 = 64 * 1024 * 1024;
+pub const FILE_BYTES_BURST: u32 = 16 * 1024 * 1024;
+
+/// Ciphertext chunks the host keeps to serve several receivers of one picture without
+/// asking its sender again (all transfers together, oldest first out).
+pub const FILE_CACHE_BYTES: usize = 8 * 1024 * 1024;
+
 // The limits must agree with each other; checked when compiling.
 const _: () = assert!(
     MAX_FRAME_LEN <= NOISE_MAX_PLAINTEXT,
@@ -133,6 +160,15 @@ const _: () = assert!(PART_PAYLOAD + 128 <= MAX_FRAME_LEN, "a part fits in a fra
 const _: () = assert!(MAX_AWAY < MAX_MEMBERS);
 const _: () = assert!(KEY_PACKAGE_TARGET <= MAX_KEY_PACKAGES);
 const _: () = assert!(AWAY_NOTICE_DELAY.as_secs() < GRACE.as_secs());
+const _: () = assert!(
+    FILE_CHUNK + 256 <= MAX_FRAME_LEN,
+    "a chunk fits in a frame with its envelope"
+);
+const _: () = assert!(
+    FILE_WINDOW_CHUNKS as usize * FILE_CHUNK <= 1024 * 1024,
+    "at most 1 MiB in flight"
+);
+const _: () = assert!(FILE_CACHE_BYTES >= FILE_WINDOW_CHUNKS as usize * FILE_CHUNK);
 
 #[cfg(test)]
 mod tests {
@@ -160,6 +196,11 @@ mod tests {
         assert_eq!(
             (PING_INTERVAL, IDLE_TIMEOUT),
             (Duration::from_secs(15), Duration::from_secs(60))
+        );
+        assert_eq!((MAX_FILE_BYTES, FILE_CHUNK), (100 << 20, 49_152));
+        assert_eq!(
+            (FILE_WINDOW_CHUNKS, MAX_OPEN_TRANSFERS, FILE_CACHE_BYTES),
+            (21, 4, 8 << 20)
         );
     }
 }

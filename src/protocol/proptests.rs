@@ -147,7 +147,8 @@ fn host() -> impl Strategy<Value = HostPacket> {
                         max_packet: l[1],
                         rate_per_sec: l[2],
                         rate_burst: l[3],
-                        grace_secs: l[4]
+                        grace_secs: l[4],
+                        max_file: u64::from(l[3]) << 8,
                     },
                 }
             ),

@@ -73,6 +73,27 @@ pub fn client_samples() -> Vec<ClientPacket> {
             room: room(),
         },
         ClientPacket::RoomList { id: id(6) },
+        ClientPacket::FileOpen {
+            id: id(12),
+            transfer: id(0xf1),
+            conv: Conv::LOBBY,
+            size: 100_000,
+            chunks: 3,
+        },
+        ClientPacket::FileWant {
+            transfer: id(0xf1),
+            from: 0,
+            count: 3,
+        },
+        ClientPacket::FileChunk {
+            transfer: id(0xf1),
+            index: 2,
+            data: vec![0xc7; 4],
+        },
+        ClientPacket::FileClose {
+            id: id(13),
+            transfer: id(0xf1),
+        },
         ClientPacket::Bye { id: id(7) },
         ClientPacket::Ping {
             timestamp: 1_700_000_000_000,
@@ -122,6 +143,7 @@ pub fn host_samples() -> Vec<HostPacket> {
                 rate_per_sec: 20,
                 rate_burst: 50,
                 grace_secs: 600,
+                max_file: 100 << 20,
             },
         },
         HostPacket::Ack {
@@ -179,6 +201,19 @@ pub fn host_samples() -> Vec<HostPacket> {
         HostPacket::RoomLeft {
             room: room(),
             name: "ops".into(),
+        },
+        HostPacket::FileWanted {
+            transfer: id(0xf1),
+            indices: vec![0, 1, 2],
+        },
+        HostPacket::FileChunk {
+            transfer: id(0xf1),
+            index: 2,
+            data: vec![0xc7; 4],
+        },
+        HostPacket::FileGone {
+            transfer: id(0xf1),
+            reason: "no longer available: the sender left".into(),
         },
         HostPacket::Notice {
             message: "hello".into(),

@@ -133,6 +133,8 @@ pub struct Limits {
     pub rate_burst: u32,
     /// How long a member whose link dropped keeps its place, in seconds.
     pub grace_secs: u32,
+    /// Largest file the host relays, in bytes.
+    pub max_file: u64,
 }
 
 #[cfg(test)]

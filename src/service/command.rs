@@ -71,6 +71,24 @@ pub enum Command {
     JoinOrCreateRoom {
         name: String,
     },
+    /// Send a file to the lobby, a room or a member (checked against the host's cap
+    /// first; chunks move only when receivers ask).
+    SendFile {
+        to: super::files::FileTarget,
+        path: std::path::PathBuf,
+    },
+    /// Fetch an offered file into the downloads folder.
+    Download {
+        transfer: Uuid,
+    },
+    /// Stop sending or receiving a file.
+    CancelFile {
+        transfer: Uuid,
+    },
+    /// Where received files are saved (default: `downloads` in the data dir).
+    SetDownloads {
+        dir: std::path::PathBuf,
+    },
     /// Remove the pin of `host` (it reset its keys, the user was told in person); the
     /// next connect is a first contact again (best made by a new invite).
     Forget {

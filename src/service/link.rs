@@ -1,35 +1,11 @@
 //! The link's life: connecting, losing it, and reconnecting by itself with capped
 //! exponential backoff and jitter, then registering, rejoining and resending.
 
+use super::backoff::{Reconnect, backoff};
 use super::connect::open_link;
 use super::runner::Runner;
 use crate::client::{ChatState, Event};
 use crate::transport::iroh::{IrohOptions, PathKind};
-use std::time::Duration;
-
-/// First delay before reconnecting.
-pub const RECONNECT_BASE_DELAY: Duration = Duration::from_millis(250);
-
-/// Longest delay between reconnect attempts (the doubling stops here).
-pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(10);
-
-/// Requests that may wait while offline; one more is reported failed at once.
-pub const OUTBOX_LIMIT: usize = 256;
-
-/// Delay before attempt `attempt` (from 1): doubling from the base, capped, with
-/// ±25% jitter so many clients of one host do not come back in lockstep.
-pub fn backoff(attempt: u32) -> Duration {
-    let exp = RECONNECT_BASE_DELAY.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    let capped = exp.min(RECONNECT_MAX_DELAY);
-    let jitter = rand::random_range(0.75..=1.25);
-    capped.mul_f64(jitter)
-}
-
-/// A reconnect in progress.
-pub(crate) struct Reconnect {
-    pub attempt: u32,
-    pub at: tokio::time::Instant,
-}
 
 impl Runner {
     /// Connects at the user's request (a fresh start: no reconnect in progress).
@@ -131,23 +107,6 @@ impl Runner {
         self.resuming = false;
         for e in self.chat.fail_all(reason) {
             self.emit(e).await;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
-        for _ in 0..50 {
-            let d1 = backoff(1);
-            assert!(d1 >= RECONNECT_BASE_DELAY.mul_f64(0.75) && d1 <= RECONNECT_BASE_DELAY.mul_f64(1.25));
-            let d3 = backoff(3);
-            assert!(d3 >= RECONNECT_BASE_DELAY.mul_f64(3.0) && d3 <= RECONNECT_BASE_DELAY.mul_f64(5.0));
-            assert!(backoff(1000) <= RECONNECT_MAX_DELAY.mul_f64(1.25));
-            assert!(backoff(1000) >= RECONNECT_MAX_DELAY.mul_f64(0.75));
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The service task: owns the host, the link and the chat state; applies commands,
 //! turns packets into events, pings, reports host stats, and drains before quitting.
 
+use super::backoff::{OUTBOX_LIMIT, Reconnect};
 use super::command::{Command, HostConfig};
 use super::connect::ClientEndpoint;
-use super::link::{OUTBOX_LIMIT, Reconnect};
 use crate::client::{ChatState, Event};
 use crate::crypto::Identity;
 use crate::host::Host;
@@ -31,6 +31,9 @@ pub const MEMORY_SAVE_DELAY: Duration = Duration::from_millis(500);
 /// How long a DM the host called stale waits for the epoch change before it is
 /// encrypted again anyway.
 pub const STALE_RETRY: Duration = Duration::from_secs(1);
+
+/// Where received files go inside the data dir, unless told otherwise.
+pub const DOWNLOADS_DIR: &str = "downloads";
 
 /// How long members wait for the named committer of a host proposal before they
 /// commit it themselves (the first commit the host orders wins).
@@ -85,6 +88,10 @@ fn start(
     data_dir: Option<PathBuf>,
 ) -> (ServiceHandle, mpsc::Receiver<Event>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
+    let downloads = data_dir.as_ref().map_or_else(
+        || std::env::temp_dir().join("severus-downloads"),
+        |d| d.join(DOWNLOADS_DIR),
+    );
     let (ev_tx, ev_rx) = mpsc::channel(1024);
     let runner = Runner {
         identity: identity.clone(),
@@ -100,6 +107,7 @@ fn start(
         reconnect: None,
         resuming: false,
         data_dir,
+        files: super::files::Files::new(downloads),
         host_fp: None,
         memory_path: None,
         save_at: None,
@@ -132,6 +140,8 @@ pub(super) struct Runner {
     pub(super) resuming: bool,
     /// Where session memory lives (None: remember nothing on disk).
     pub(super) data_dir: Option<PathBuf>,
+    /// Files sent and received.
+    pub(super) files: super::files::Files,
     /// The fingerprint of the host we are linked to (verified members are per host).
     pub(super) host_fp: Option<crate::crypto::Fingerprint>,
     /// The memory file of the current host and name.
@@ -304,7 +314,7 @@ impl Runner {
 
     /// Sends one packet of request `id` now, or leaves it waiting while offline, or
     /// reports the request failed. Saves first if group secrets were used.
-    async fn transmit(&mut self, id: Uuid, p: ClientPacket) {
+    pub(super) async fn transmit(&mut self, id: Uuid, p: ClientPacket) {
         if self.chat.take_must_save() {
             self.save_memory_now();
         }
@@ -436,6 +446,13 @@ impl Runner {
                 let p = self.chat.leave_room(room_id);
                 self.send_request(p).await;
             }
+            Command::SendFile { to, path } => self.send_file(to, path).await,
+            Command::Download { transfer } => self.download(transfer).await,
+            Command::CancelFile { transfer } => {
+                self.close_upload(transfer).await;
+                self.download_failed(transfer, "cancelled".into()).await;
+            }
+            Command::SetDownloads { dir } => self.files.dir = dir,
             Command::Forget { host } => {
                 if let Err(e) = self.verifier.forget(&host) {
                     let message = format!("could not forget {host}: {e}");
@@ -537,13 +554,15 @@ impl Runner {
         }
         if let Some(name) = cfg.name {
             self.link = Some(host.connect_local());
-            self.chat = ChatState::default();
-            self.chat.set_keys(self.keys());
-            self.chat.set_join_secret(cfg.options.join_secret);
             self.host_key = "local".into();
             self.host_fp = Some(self.identity.fingerprint());
-            self.load_verified().await;
+            // The host user remembers its groups like any member: after a restart it
+            // offers the groups everyone still has, instead of starting new ones.
+            self.chat = ChatState::default();
             self.memory_path = None;
+            self.load_memory(&name);
+            self.chat.set_join_secret(cfg.options.join_secret);
+            self.load_verified().await;
             let register = self.chat.register(name);
             self.send_raw(register);
         }
@@ -551,10 +570,24 @@ impl Runner {
     }
 
     async fn packet(&mut self, p: HostPacket) {
-        if let HostPacket::Ping { timestamp } = p {
-            self.send_raw(ClientPacket::Pong { timestamp });
-            return;
+        match p {
+            HostPacket::Ping { timestamp } => {
+                self.send_raw(ClientPacket::Pong { timestamp });
+                return;
+            }
+            // Files are the service's: chunks are read and written here.
+            HostPacket::FileWanted { transfer, indices } => return self.file_wanted(transfer, indices).await,
+            HostPacket::FileChunk { transfer, index, data } => return self.file_chunk(transfer, index, data).await,
+            HostPacket::FileGone { transfer, reason } => return self.download_failed(transfer, reason).await,
+            HostPacket::Ack { id, .. } if self.files.opening.contains_key(&id) => {
+                return self.file_opened(id, None).await;
+            }
+            HostPacket::Refused { id, reason } if self.files.opening.contains_key(&id) => {
+                return self.file_opened(id, Some(reason)).await;
+            }
+            _ => {}
         }
+        let welcome = matches!(p, HostPacket::Welcome { .. });
         // Back after a drop: said as soon as the host welcomes us, before anything it
         // answers or replays.
         if let HostPacket::Welcome { resumed, .. } = &p
@@ -574,11 +607,23 @@ impl Runner {
                 continue;
             }
             let refused = matches!(e, Event::RegistrationRefused { .. });
+            if let Event::FileOffered {
+                offer,
+                from,
+                own: false,
+                ..
+            } = &e
+            {
+                self.files.remember_offer(offer.clone(), from.clone());
+            }
             self.emit(e).await;
             if refused {
                 self.link = None;
                 self.give_up("the host refused the name after reconnecting").await;
             }
+        }
+        if welcome {
+            self.downloads_resume();
         }
         self.flush_outbox().await;
         if self.chat.is_dirty() && self.save_at.is_none() && self.memory_path.is_some() {

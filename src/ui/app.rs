@@ -13,22 +13,38 @@ use dioxus::prelude::*;
 use futures_util::StreamExt;
 use std::path::PathBuf;
 
-const CSS: Asset = asset!("/assets/main.css");
+/// The stylesheet, compiled into the binary: the window is styled wherever the binary
+/// runs from (a copied release binary, a package), with no asset folder beside it.
+pub const CSS: &str = include_str!("../../assets/main.css");
+
+/// The app icon (the window's icon on desktop), compiled in for the same reason.
+pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// What the window is started with (given to `launch`, read from context).
 #[derive(Clone, Debug)]
 pub struct UiConfig {
     pub data_dir: PathBuf,
+    /// An invite the app was opened with (a `severus://` link): the join form is
+    /// filled with it.
+    pub invite: Option<String>,
 }
 
 /// Opens the app window (desktop) or the app (mobile) on `data_dir`.
 pub fn launch(data_dir: PathBuf) {
-    launch_with(data_dir, App)
+    launch_invite(data_dir, None)
+}
+
+/// Opens the app, ready to join by `invite` if there is one.
+pub fn launch_invite(data_dir: PathBuf, invite: Option<String>) {
+    launch_cfg(UiConfig { data_dir, invite }, App)
 }
 
 /// Opens a window running `root` (tests pass a root that also drives the window).
 pub fn launch_with(data_dir: PathBuf, root: fn() -> Element) {
-    let cfg = UiConfig { data_dir };
+    launch_cfg(UiConfig { data_dir, invite: None }, root)
+}
+
+fn launch_cfg(cfg: UiConfig, root: fn() -> Element) {
     #[cfg(feature = "desktop")]
     {
         use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
@@ -43,7 +59,12 @@ pub fn launch_with(data_dir: PathBuf, root: fn() -> Element) {
             .with_title("Severus")
             .with_inner_size(LogicalSize::new(size.0, size.1))
             .with_min_inner_size(LogicalSize::new(340.0, 480.0));
-        let desktop = Config::new()
+        let mut desktop = Config::new();
+        match dioxus::desktop::icon_from_memory(ICON_PNG) {
+            Ok(icon) => desktop = desktop.with_icon(icon),
+            Err(e) => tracing::warn!(%e, "could not read the app icon"),
+        }
+        let desktop = desktop
             .with_window(window)
             .with_menu(None)
             .with_disable_context_menu(true);
@@ -61,7 +82,10 @@ pub fn launch_with(data_dir: PathBuf, root: fn() -> Element) {
 pub fn App() -> Element {
     let cfg = use_context::<UiConfig>();
     let state = use_context_provider(|| {
-        let prefs = Prefs::load(&cfg.data_dir);
+        let mut prefs = Prefs::load(&cfg.data_dir);
+        if let Some(i) = &cfg.invite {
+            prefs.address = i.trim().to_string();
+        }
         AppState::new(Model::default(), prefs, Some(cfg.data_dir.clone()))
     });
     use_coroutine(move |mut rx: UnboundedReceiver<Command>| {
@@ -101,7 +125,7 @@ pub fn Shell() -> Element {
         document::Title { "Severus" }
         // Phones: real width, and the layout shrinks (composer stays above the keyboard).
         document::Meta { name: "viewport", content: "width=device-width, initial-scale=1, interactive-widget=resizes-content" }
-        document::Stylesheet { href: CSS }
+        document::Style { {CSS} }
         div { class: "app",
             match screen {
                 Screen::Start => rsx! { StartScreen {} },

@@ -7,7 +7,7 @@ use super::model::{Conv, Delivery, Line, LineKind, LinkState};
 use super::state::AppState;
 use crate::protocol::name_key;
 use crate::service::Command;
-use crate::transport::iroh::PathKind;
+use crate::service::PathKind;
 use dioxus::prelude::*;
 
 #[component]

@@ -4,9 +4,9 @@
 use crate::client::Event;
 use crate::client::event::clock;
 use crate::crypto::{Fingerprint, HostIdentity};
-use crate::host::StatsSnapshot;
 use crate::protocol::{RoomInfo, UserInfo, name_key};
-use crate::transport::iroh::PathKind;
+use crate::service::PathKind;
+use crate::service::StatsSnapshot;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use uuid::Uuid;
 
@@ -435,6 +435,16 @@ impl Model {
                 self.screen = Screen::Start;
                 self.link = LinkState::Offline;
             }
+            // Files in the window: the lines for now (attach, thumbnails and progress
+            // bars are the window's files work).
+            Event::FileOffered { conv, from, offer, .. } => {
+                let conv = self.conv_of(&conv);
+                let size = crate::protocol::units::human(offer.size);
+                self.system(conv, format!("{from} sent {} ({size})", offer.name));
+            }
+            Event::FileProgress { .. } => {}
+            Event::FileSaved { name, path, .. } => self.toast(format!("Saved {name} to {}", path.display())),
+            Event::FileFailed { name, reason, .. } => self.toast(format!("{name}: {reason}")),
             Event::KeysChanged { name } => {
                 let text = format!("{name}'s keys changed");
                 self.system(Conv::Lobby, text.clone());

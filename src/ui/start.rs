@@ -4,8 +4,7 @@
 use super::state::AppState;
 use crate::protocol::{Invite, looks_like_invite, validate_username};
 use crate::service::{Command, HostConfig};
-use crate::transport::iroh::{IrohOptions, parse_ticket};
-use crate::transport::tcp::looks_like_address;
+use crate::service::{IrohOptions, looks_like_address, parse_ticket};
 use crate::trust::prefs::Prefs;
 use dioxus::prelude::*;
 use std::net::{IpAddr, Ipv4Addr};

@@ -411,3 +411,119 @@ async fn a_returning_member_gets_a_thousand_missed_messages_in_order() {
     assert_eq!(got, (first..first + 1000).collect::<Vec<_>>());
     host.shutdown();
 }
+
+/// Waits for the answer to request `id`: Ok for an Ack, Err(reason) for a refusal.
+async fn answer(r: &mut SessionReader, id: Uuid) -> Result<(), String> {
+    loop {
+        let p = tokio::time::timeout(Duration::from_secs(10), r.recv::<HostPacket>())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        match p {
+            HostPacket::Ack { id: i, .. } if i == id => return Ok(()),
+            HostPacket::Refused { id: i, reason } if i == id => return Err(reason),
+            _ => {}
+        }
+    }
+}
+
+/// The host's side of files, packet by packet: a transfer over the cap, with the wrong
+/// chunk count, or past the per-member limit is refused before anything moves; a
+/// receiver gets only what it asked for, at most a window; an unknown transfer is
+/// "no longer available".
+#[tokio::test]
+async fn the_host_relays_chunks_only_as_asked_and_refuses_what_is_over_its_limits() {
+    use severus::protocol::limits::{FILE_CHUNK, FILE_WINDOW_CHUNKS, MAX_FILE_BYTES, MAX_OPEN_TRANSFERS};
+    let (_host, addr, hid) = start_host().await;
+    let (mut sr, mut sw) = raw(addr, &hid, &Identity::generate().unwrap(), "sender", None).await;
+    let (mut rr, mut rw) = raw(addr, &hid, &Identity::generate().unwrap(), "receiver", None).await;
+    let open = |size: u64, chunks: u32| {
+        let id = Uuid::new_v4();
+        let transfer = Uuid::new_v4();
+        (
+            id,
+            transfer,
+            ClientPacket::FileOpen {
+                id,
+                transfer,
+                conv: Conv::LOBBY,
+                size,
+                chunks,
+            },
+        )
+    };
+    let big = MAX_FILE_BYTES + 1;
+    let (id, _, p) = open(big, big.div_ceil(FILE_CHUNK as u64) as u32);
+    sw.send(&p).await.unwrap();
+    let why = answer(&mut sr, id).await.unwrap_err();
+    assert!(why.contains("over the host's 100 MiB limit"), "{why}");
+    let (id, _, p) = open(100_000, 7);
+    sw.send(&p).await.unwrap();
+    assert!(answer(&mut sr, id).await.unwrap_err().contains("chunks do not make"));
+
+    // A real one: 100 chunks.
+    let size = 100 * FILE_CHUNK as u64;
+    let (id, t, p) = open(size, 100);
+    sw.send(&p).await.unwrap();
+    answer(&mut sr, id).await.unwrap();
+    // The receiver asks for more than a window: the sender is asked for one window.
+    rw.send(&ClientPacket::FileWant {
+        transfer: t,
+        from: 0,
+        count: 100,
+    })
+    .await
+    .unwrap();
+    let asked = loop {
+        match sr.recv::<HostPacket>().await.unwrap().unwrap() {
+            HostPacket::FileWanted { transfer, indices } if transfer == t => break indices,
+            _ => {}
+        }
+    };
+    assert_eq!(asked, (0..FILE_WINDOW_CHUNKS).collect::<Vec<_>>());
+    // A chunk nobody asked for is not relayed; an asked one is.
+    for index in [FILE_WINDOW_CHUNKS + 5, 3] {
+        sw.send(&ClientPacket::FileChunk {
+            transfer: t,
+            index,
+            data: vec![index as u8; 64],
+        })
+        .await
+        .unwrap();
+    }
+    let got = loop {
+        match rr.recv::<HostPacket>().await.unwrap().unwrap() {
+            HostPacket::FileChunk { transfer, index, data } if transfer == t => break (index, data),
+            _ => {}
+        }
+    };
+    assert_eq!(got, (3, vec![3; 64]));
+    // The sender may not have more than a few transfers open.
+    for n in 1..MAX_OPEN_TRANSFERS {
+        let (id, _, p) = open(10, 1);
+        sw.send(&p).await.unwrap();
+        assert_eq!(answer(&mut sr, id).await, Ok(()), "transfer {n}");
+    }
+    let (id, _, p) = open(10, 1);
+    sw.send(&p).await.unwrap();
+    assert!(answer(&mut sr, id).await.unwrap_err().contains("at most"));
+    // An unknown transfer is gone.
+    let unknown = Uuid::new_v4();
+    rw.send(&ClientPacket::FileWant {
+        transfer: unknown,
+        from: 0,
+        count: 1,
+    })
+    .await
+    .unwrap();
+    loop {
+        match rr.recv::<HostPacket>().await.unwrap().unwrap() {
+            HostPacket::FileGone { transfer, reason } if transfer == unknown => {
+                assert_eq!(reason, "no longer available");
+                break;
+            }
+            _ => {}
+        }
+    }
+}

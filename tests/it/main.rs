@@ -6,6 +6,7 @@ mod catchup;
 mod cli;
 mod common;
 mod e2ee;
+mod files;
 mod host;
 mod hostile;
 mod hygiene;

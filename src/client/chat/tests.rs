@@ -34,6 +34,7 @@ fn welcome(c: &mut ChatState, name: &str, incarnation: Uuid, resumed: bool, curs
             rate_per_sec: 1,
             rate_burst: 1,
             grace_secs: 1,
+            max_file: 100 << 20,
         },
     })
 }
@@ -117,7 +118,10 @@ fn a_refused_registration_and_unknown_dm_targets() {
     });
     assert!(matches!(ev[0], Event::RegistrationRefused { .. }));
     let mut c = joined_state();
-    assert!(c.dm("nobody", "x".into()).is_none());
+    // A name we have not heard of is the host's to refuse; a name no one can have is
+    // refused at once.
+    assert!(c.dm("nobody", "x".into()).is_some());
+    assert!(c.dm("no body!", "x".into()).is_none());
     assert!(c.dm("ANA", "me".into()).is_none(), "no DM with oneself");
     // Without keys (and so without a group) the DM waits for its group: first the
     // other member's key package is asked for.

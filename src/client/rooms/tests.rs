@@ -138,6 +138,7 @@ fn member(name: &str, noise: u8, host: &Host) -> ChatState {
             rate_per_sec: 20,
             rate_burst: 50,
             grace_secs: 600,
+            max_file: 100 << 20,
         },
     });
     c

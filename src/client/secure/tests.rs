@@ -41,6 +41,7 @@ fn client(name: &str) -> ChatState {
             rate_per_sec: 1,
             rate_burst: 1,
             grace_secs: 1,
+            max_file: 100 << 20,
         },
     });
     c

@@ -57,6 +57,14 @@ fn round_trips_with_and_without_each_part() {
     };
     assert_eq!(Invite::decode(&iroh_only.encode()), Ok(iroh_only));
     assert!(looks_like_invite(" SEV1abc") && !looks_like_invite("127.0.0.1:7000") && !looks_like_invite("endpoint"));
+    // The link form opens the same invite.
+    let i = sample();
+    assert!(i.link().starts_with("severus://sev1"));
+    for l in [i.link(), format!("severus:{}", i.encode()), i.link().to_uppercase()] {
+        assert!(looks_like_invite(&l), "{l}");
+        assert_eq!(Invite::decode(&l), Ok(i.clone()), "{l}");
+    }
+    assert!(!looks_like_invite("severus://127.0.0.1:7000") && !looks_like_invite("é"));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! How events change what the window shows.
 
 use super::*;
-use crate::host::StatsSnapshot;
+use crate::service::StatsSnapshot;
 
 fn connected() -> Model {
     let mut m = Model::default();

@@ -1,0 +1,252 @@
+//! Receiving files: chunks pulled through the host a window at a time, opened with the
+//! offer's key, written into `.NAME.part`, checked against the offer's SHA-256, then
+//! renamed to a name that overwrites nothing. A failure leaves nothing behind.
+
+use super::files::{Download, failed};
+use super::runner::Runner;
+use crate::client::Event;
+use crate::client::filename::{free_name, part_name, safe_name};
+use crate::crypto::chunks::{CHUNK_LEN, chunk_count, open_chunk};
+use crate::protocol::ClientPacket;
+use crate::protocol::limits::{FILE_WINDOW_CHUNKS, MAX_DOWNLOADS};
+use std::collections::BTreeSet;
+use std::io::{Read, Seek, SeekFrom, Write};
+use uuid::Uuid;
+
+/// Ask for more once this many chunks of the window came in.
+const REFILL: u32 = FILE_WINDOW_CHUNKS / 3;
+
+impl Runner {
+    /// `Command::Download`: fetch an offered file (or queue it behind the others).
+    pub(super) async fn download(&mut self, transfer: Uuid) {
+        if self.files.downloads.contains_key(&transfer) || self.files.queue.contains(&transfer) {
+            return;
+        }
+        if self.files.downloads.len() >= MAX_DOWNLOADS {
+            self.files.queue.push_back(transfer);
+            return;
+        }
+        let Some((offer, from)) = self.files.offers.get(&transfer).cloned() else {
+            let reason = "this file is not offered here (any more)";
+            return self.emit(failed(transfer, "", reason, false)).await;
+        };
+        let name = safe_name(&offer.name);
+        let fail = |reason: String| failed(transfer, &name, reason, false);
+        let max = self.chat.limits.as_ref().map_or(u64::MAX, |l| l.max_file);
+        let (Ok(key), true, true) = (
+            <[u8; 32]>::try_from(offer.key.as_slice()),
+            offer.sha256.len() == 32,
+            offer.size <= max,
+        ) else {
+            return self
+                .emit(fail("the offer is malformed or over the host's limit".into()))
+                .await;
+        };
+        let dir = self.files.dir.clone();
+        if let Err(e) = crate::trust::files::ensure_private_dir(&dir) {
+            return self.emit(fail(format!("cannot use {}: {e}", dir.display()))).await;
+        }
+        let part = dir.join(free_name(&part_name(&name), |n| dir.join(n).exists()));
+        let file = match std::fs::OpenOptions::new()
+            .create_new(true)
+            .read(true)
+            .write(true)
+            .open(&part)
+        {
+            Ok(f) => f,
+            Err(e) => return self.emit(fail(format!("cannot write {}: {e}", part.display()))).await,
+        };
+        let chunks = chunk_count(offer.size) as u32;
+        self.files.downloads.insert(
+            transfer,
+            Download {
+                offer,
+                key,
+                from,
+                part,
+                file,
+                chunks,
+                have: vec![false; chunks as usize],
+                have_count: 0,
+                in_flight: BTreeSet::new(),
+                done: 0,
+                reported: None,
+            },
+        );
+        self.ask_more(transfer);
+    }
+
+    /// Asks for chunks up to a full window, in contiguous runs.
+    fn ask_more(&mut self, transfer: Uuid) {
+        let Some(d) = self.files.downloads.get_mut(&transfer) else {
+            return;
+        };
+        let room = FILE_WINDOW_CHUNKS as usize - d.in_flight.len().min(FILE_WINDOW_CHUNKS as usize);
+        let next: Vec<u32> = (0..d.chunks)
+            .filter(|i| !d.have[*i as usize] && !d.in_flight.contains(i))
+            .take(room)
+            .collect();
+        d.in_flight.extend(next.iter().copied());
+        for (from, count) in runs(&next) {
+            self.send_raw(ClientPacket::FileWant { transfer, from, count });
+        }
+    }
+
+    /// After a reconnect: what was asked and not received is asked again.
+    pub(super) fn downloads_resume(&mut self) {
+        let all: Vec<Uuid> = self.files.downloads.keys().copied().collect();
+        for t in all {
+            if let Some(d) = self.files.downloads.get_mut(&t) {
+                d.in_flight.clear();
+            }
+            self.ask_more(t);
+        }
+    }
+
+    /// Chunk `index` of `transfer` arrived.
+    pub(super) async fn file_chunk(&mut self, transfer: Uuid, index: u32, data: Vec<u8>) {
+        let Some(d) = self.files.downloads.get_mut(&transfer) else {
+            return;
+        };
+        if !d.in_flight.remove(&index) || d.have[index as usize] {
+            return;
+        }
+        let last = index + 1 == d.chunks;
+        let at = u64::from(index) * CHUNK_LEN as u64;
+        let want = d.offer.size.saturating_sub(at).min(CHUNK_LEN as u64) as usize;
+        let plain = match open_chunk(&d.key, transfer.as_bytes(), index, last, &data) {
+            Ok(p) if p.len() == want => p,
+            Ok(_) => {
+                return self
+                    .download_failed(transfer, "a chunk of the wrong size came".into())
+                    .await;
+            }
+            Err(e) => return self.download_failed(transfer, e.to_string()).await,
+        };
+        if let Err(e) = d.file.seek(SeekFrom::Start(at)).and_then(|_| d.file.write_all(&plain)) {
+            return self.download_failed(transfer, format!("cannot write: {e}")).await;
+        }
+        d.have[index as usize] = true;
+        d.have_count += 1;
+        d.done += plain.len() as u64;
+        if d.have_count == d.chunks {
+            return self.download_done(transfer).await;
+        }
+        let refill = (d.in_flight.len() as u32) <= FILE_WINDOW_CHUNKS - REFILL;
+        let progress = d.progress(transfer);
+        if refill {
+            self.ask_more(transfer);
+        }
+        if let Some(e) = progress {
+            self.emit(e).await;
+        }
+    }
+
+    /// Every chunk is in: check the whole file, then give it its name.
+    async fn download_done(&mut self, transfer: Uuid) {
+        let Some(mut d) = self.files.downloads.remove(&transfer) else {
+            return;
+        };
+        let mut sum = sha2::Sha256::default();
+        let ok = d.file.flush().is_ok() && hash_file(&mut d.file, &mut sum).is_ok() && {
+            use sha2::Digest;
+            sum.finalize().as_slice() == d.offer.sha256.as_slice()
+        };
+        drop(d.file);
+        let name = safe_name(&d.offer.name);
+        if !ok {
+            let _ = std::fs::remove_file(&d.part);
+            let reason = "the file that came is not the one offered (damaged or altered)";
+            self.emit(failed(transfer, &name, reason, false)).await;
+            return self.next_download().await;
+        }
+        let dir = self.files.dir.clone();
+        let final_name = free_name(&name, |n| dir.join(n).exists());
+        let path = dir.join(&final_name);
+        let e = match std::fs::rename(&d.part, &path) {
+            Ok(()) => Event::FileSaved {
+                transfer,
+                from: d.from,
+                name: final_name,
+                path,
+            },
+            Err(e) => {
+                let _ = std::fs::remove_file(&d.part);
+                failed(transfer, &name, format!("cannot save: {e}"), false)
+            }
+        };
+        self.emit(e).await;
+        self.next_download().await;
+    }
+
+    /// A download fails: its partial file goes, the reason is told.
+    pub(super) async fn download_failed(&mut self, transfer: Uuid, reason: String) {
+        if let Some(d) = self.files.downloads.remove(&transfer) {
+            drop(d.file);
+            let _ = std::fs::remove_file(&d.part);
+            let name = safe_name(&d.offer.name);
+            self.emit(failed(transfer, &name, reason, false)).await;
+        }
+        self.files.queue.retain(|t| *t != transfer);
+        self.next_download().await;
+    }
+
+    async fn next_download(&mut self) {
+        if self.files.downloads.len() < MAX_DOWNLOADS
+            && let Some(t) = self.files.queue.pop_front()
+        {
+            Box::pin(self.download(t)).await;
+        }
+    }
+}
+
+fn hash_file(f: &mut std::fs::File, sum: &mut sha2::Sha256) -> std::io::Result<()> {
+    use sha2::Digest;
+    f.seek(SeekFrom::Start(0))?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        sum.update(&buf[..n]);
+    }
+}
+
+/// Sorted indices as (start, length) runs.
+fn runs(indices: &[u32]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = vec![];
+    for &i in indices {
+        match out.last_mut() {
+            Some((s, n)) if *s + *n == i => *n += 1,
+            _ => out.push((i, 1)),
+        }
+    }
+    out
+}
+
+impl Download {
+    fn progress(&mut self, transfer: Uuid) -> Option<Event> {
+        let now = tokio::time::Instant::now();
+        if self.reported.is_some_and(|t| now < t + super::uploads::PROGRESS_EVERY) {
+            return None;
+        }
+        self.reported = Some(now);
+        Some(Event::FileProgress {
+            transfer,
+            name: safe_name(&self.offer.name),
+            done: self.done,
+            total: self.offer.size,
+            sending: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn runs_of_indices() {
+        assert_eq!(super::runs(&[0, 1, 2, 5, 6, 9]), vec![(0, 3), (5, 2), (9, 1)]);
+        assert!(super::runs(&[]).is_empty());
+    }
+}

@@ -1,0 +1,113 @@
+//! What the service keeps of files: transfers being opened, our uploads (the file is
+//! read when receivers ask), downloads in progress and offers not fetched yet.
+
+use crate::crypto::chunks::FileKey;
+use crate::group::FileOffer;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// Where a file goes: the lobby (None) or a room, or a member by DM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileTarget {
+    Room(Option<Uuid>),
+    Dm(String),
+}
+
+impl std::fmt::Display for FileTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileTarget::Room(None) => f.write_str("the lobby"),
+            FileTarget::Room(Some(id)) => write!(f, "room {id}"),
+            FileTarget::Dm(name) => f.write_str(name),
+        }
+    }
+}
+
+/// One of our files that receivers may ask for.
+pub(crate) struct Upload {
+    pub file: std::fs::File,
+    pub key: FileKey,
+    pub size: u64,
+    pub chunks: u32,
+    pub name: String,
+    /// Bytes served to receivers so far (all of them together).
+    pub served: u64,
+    /// When a receiver last asked (the least recently asked upload closes first).
+    pub last_asked: tokio::time::Instant,
+    /// When progress was last reported.
+    pub reported: Option<tokio::time::Instant>,
+}
+
+/// A file coming to us.
+pub(crate) struct Download {
+    pub offer: FileOffer,
+    pub key: FileKey,
+    pub from: String,
+    /// The partial file (`.NAME.part` in the downloads folder).
+    pub part: PathBuf,
+    pub file: std::fs::File,
+    pub chunks: u32,
+    /// Which chunks are in.
+    pub have: Vec<bool>,
+    pub have_count: u32,
+    /// Chunks asked for and not yet in.
+    pub in_flight: BTreeSet<u32>,
+    pub done: u64,
+    pub reported: Option<tokio::time::Instant>,
+}
+
+/// Every file the service deals with.
+pub(crate) struct Files {
+    /// Where received files are saved.
+    pub dir: PathBuf,
+    /// `FileOpen` request id -> where the offer goes, the offer, the file.
+    pub opening: HashMap<Uuid, (FileTarget, FileOffer, PathBuf)>,
+    pub uploads: HashMap<Uuid, Upload>,
+    pub downloads: HashMap<Uuid, Download>,
+    /// Offers seen, by transfer: what `Command::Download` can fetch (and who sent it).
+    pub offers: HashMap<Uuid, (FileOffer, String)>,
+    /// Downloads waiting for a free slot.
+    pub queue: VecDeque<Uuid>,
+}
+
+/// The event for a transfer that failed (`sending`: one of ours).
+pub fn failed(transfer: Uuid, name: &str, reason: impl Into<String>, sending: bool) -> crate::client::Event {
+    crate::client::Event::FileFailed {
+        transfer,
+        name: name.to_string(),
+        reason: reason.into(),
+        sending,
+    }
+}
+
+/// Offers remembered (the oldest are forgotten past this).
+pub const MAX_OFFERS: usize = 1024;
+
+impl Files {
+    pub fn new(dir: PathBuf) -> Self {
+        Files {
+            dir,
+            opening: HashMap::new(),
+            uploads: HashMap::new(),
+            downloads: HashMap::new(),
+            offers: HashMap::new(),
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// The upload receivers asked for least recently.
+    pub fn oldest_upload(&self) -> Option<Uuid> {
+        self.uploads.iter().min_by_key(|(_, u)| u.last_asked).map(|(t, _)| *t)
+    }
+
+    /// Remembers an offer (bounded).
+    pub fn remember_offer(&mut self, offer: FileOffer, from: String) {
+        if self.offers.len() >= MAX_OFFERS
+            && let Some(k) = self.offers.keys().next().copied()
+        {
+            self.offers.remove(&k);
+        }
+        self.offers.insert(offer.transfer, (offer, from));
+    }
+}

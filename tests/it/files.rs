@@ -1,0 +1,181 @@
+//! Files through a host that cannot read them, with real processes: a 5 MiB file to the
+//! lobby and a text file by DM arrive byte-identical (and the text is nowhere in the
+//! host's memory), a receiver whose link is cut resumes, a sender that quits is a clear
+//! failure with nothing left behind, and a file over the host's cap never moves.
+
+use crate::cli::Proc;
+use crate::e2ee::in_memory;
+use crate::proxy::Proxy;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+async fn bare_host(dir: &Path, extra: &[&str]) -> (Proc, SocketAddr) {
+    let mut args = vec!["host", "--bind", "127.0.0.1", "--port", "0"];
+    args.extend(extra);
+    let mut h = Proc::spawn(dir, &args);
+    let l = h.line_where(|l| l.starts_with("listening: ")).await;
+    (h, l["listening: ".len()..].parse().unwrap())
+}
+
+fn member(dir: &Path, target: SocketAddr, name: &str) -> Proc {
+    let dl = dir.join("dl");
+    Proc::spawn(
+        dir,
+        &[
+            "join",
+            &target.to_string(),
+            "--name",
+            name,
+            "--trust",
+            "--downloads",
+            &dl.to_string_lossy(),
+        ],
+    )
+}
+
+async fn connected(p: &mut Proc) {
+    p.err_line(|l| l.starts_with("connected to ")).await;
+}
+
+/// Random bytes (not compressible, not found by accident in memory).
+fn random_file(path: &Path, len: usize) -> Vec<u8> {
+    let data: Vec<u8> = (0..len).map(|_| rand::random::<u8>()).collect();
+    std::fs::write(path, &data).unwrap();
+    data
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn a_lobby_file_and_a_dm_file_arrive_byte_identical_and_the_host_never_sees_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (mut host, addr) = bare_host(&d("host"), &[]).await;
+    let mut ana = member(&d("ana"), addr, "ana");
+    connected(&mut ana).await;
+    let mut bob = member(&d("bob"), addr, "bob");
+    connected(&mut bob).await;
+    ana.line("* bob joined").await;
+
+    let big = d("big.bin");
+    let data = random_file(&big, 5 * 1024 * 1024);
+    ana.say(&format!("/file {}", big.display())).await;
+    bob.line("* ana sent big.bin (5.0 MiB)").await;
+    let saved = d("bob").join("dl").join("big.bin");
+    bob.line(&format!("* saved big.bin to {}", saved.display())).await;
+    assert!(std::fs::read(&saved).unwrap() == data, "the lobby file differs");
+    ana.line("* ana sent big.bin (5.0 MiB)").await;
+
+    let secret = format!("the treasure is under the old oak {}", uuid::Uuid::new_v4().simple());
+    let notes = d("notes.txt");
+    std::fs::write(&notes, secret.as_bytes()).unwrap();
+    ana.say(&format!("/dmfile bob {}", notes.display())).await;
+    let saved = d("bob").join("dl").join("notes.txt");
+    bob.line(&format!("* saved notes.txt to {}", saved.display())).await;
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), secret);
+    // The same name again: saved next to it, never over it.
+    ana.say(&format!("/dmfile bob {}", notes.display())).await;
+    let again = d("bob").join("dl").join("notes (1).txt");
+    bob.line(&format!("* saved notes (1).txt to {}", again.display())).await;
+    assert_eq!(
+        files_in(&d("bob").join("dl")),
+        ["big.bin", "notes (1).txt", "notes.txt"]
+    );
+
+    let pid = host.pid().unwrap();
+    assert!(in_memory(pid, b"bob"), "the memory search finds what is there");
+    assert!(
+        !in_memory(pid, secret.as_bytes()),
+        "the host holds the text file's content"
+    );
+    assert!(
+        !in_memory(pid, &data[1000..1064]),
+        "the host holds the lobby file's content"
+    );
+    host.kill().await;
+}
+
+#[tokio::test]
+async fn a_cut_receiver_resumes_and_a_sender_that_quits_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (_host, addr) = bare_host(&d("host"), &[]).await;
+    let proxy = Proxy::start(addr).await;
+    let mut ana = member(&d("ana"), addr, "ana");
+    connected(&mut ana).await;
+    let mut bob = member(&d("bob"), proxy.addr, "bob");
+    connected(&mut bob).await;
+    ana.line("* bob joined").await;
+
+    // bob's link holds back what the host sends while the transfer runs, then is cut
+    // for two seconds: he comes back and finishes the file from where he was.
+    let one = d("one.bin");
+    let data = random_file(&one, 30 * 1024 * 1024);
+    ana.say(&format!("/file {}", one.display())).await;
+    bob.line("* ana sent one.bin (30.0 MiB)").await;
+    proxy.hold.store(true, Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    proxy.down();
+    proxy.hold.store(false, Ordering::SeqCst);
+    bob.line("* reconnecting").await;
+    assert!(
+        files_in(&d("bob").join("dl")).iter().all(|f| f != "one.bin"),
+        "saved before it was whole"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    proxy.restore();
+    bob.line("* reconnected").await;
+    let saved = d("bob").join("dl").join("one.bin");
+    bob.line(&format!("* saved one.bin to {}", saved.display())).await;
+    assert!(std::fs::read(&saved).unwrap() == data, "the resumed file differs");
+
+    // A second file; bob's link stalls, and ana quits before he has it.
+    let two = d("two.bin");
+    random_file(&two, 30 * 1024 * 1024);
+    ana.say(&format!("/file {}", two.display())).await;
+    bob.line("* ana sent two.bin (30.0 MiB)").await;
+    proxy.hold.store(true, Ordering::SeqCst);
+    ana.say("/quit").await;
+    assert_eq!(ana.exit_code().await, 0);
+    proxy.hold.store(false, Ordering::SeqCst);
+    bob.line("! could not get two.bin: no longer available: the sender left")
+        .await;
+    assert_eq!(files_in(&d("bob").join("dl")), ["one.bin"], "a partial file was left");
+}
+
+#[tokio::test]
+async fn a_file_over_the_hosts_cap_is_refused_before_anything_moves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (_host, addr) = bare_host(&d("host"), &[]).await;
+    let mut ana = member(&d("ana"), addr, "ana");
+    connected(&mut ana).await;
+    let mut bob = member(&d("bob"), addr, "bob");
+    connected(&mut bob).await;
+    ana.line("* bob joined").await;
+    let big = d("big.bin");
+    // 101 MiB of zeros (sparse: cheap to make), over the default 100 MiB.
+    std::fs::File::create(&big).unwrap().set_len(101 * 1024 * 1024).unwrap();
+    ana.say(&format!("/file {}", big.display())).await;
+    ana.line("! could not send big.bin: refused: the file is 101 MiB, over the host's 100 MiB limit")
+        .await;
+    // bob never hears of it.
+    ana.say("after").await;
+    bob.line("[lobby] ana: after").await;
+    assert!(
+        !bob.seen_out.iter().any(|l| l.contains("big.bin")),
+        "{:#?}",
+        bob.seen_out
+    );
+}
