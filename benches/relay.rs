@@ -5,6 +5,8 @@
 
 #[path = "relay/clients.rs"]
 mod clients;
+#[path = "relay/files.rs"]
+mod files;
 
 use futures_util::{SinkExt, StreamExt};
 use severus::crypto::{HostIdentity, Identity};
@@ -648,6 +650,15 @@ async fn main() {
         println!("replay_ms={:.1}", replay(a, 1000).await);
         return;
     }
+    if std::env::var("BENCH_ONLY_FILES").is_ok() {
+        if let Some((ours, base, rss3)) = files::file_rows().await {
+            println!(
+                "file_mib_s={ours:.1} tls_mib_s={base:.1} file_ratio={:.2} host_peak_rss_3_mib={rss3:.1}",
+                ours / base
+            );
+        }
+        return;
+    }
     if std::env::var("BENCH_ONLY_CLIENT_RSS").is_ok() {
         println!(
             "client_rss_64_mib={:.1}",
@@ -676,6 +687,7 @@ async fn main() {
     let replay_ms = replay(ours_addr, if smoke { 50 } else { 1000 }).await;
     let rss_full = if smoke { None } else { host_rss_full_logs().await };
     let client_rss = if smoke { None } else { clients::client_rss(64).await };
+    let file_rows = if smoke { None } else { files::file_rows().await };
 
     println!("| Measure | Severus | Baseline | Ratio |");
     println!("|---|---|---|---|");
@@ -706,6 +718,19 @@ async fn main() {
     match rss_full {
         Some(m) => println!("| Host RSS, logs full at the default 64 MiB cap | {m:.1} MiB | - | - |"),
         None => println!("| Host RSS, logs full | not measured (set SEVERUS_BIN) | - | - |"),
+    }
+    match file_rows {
+        Some((ours, base, rss3)) => {
+            row(
+                "One 100 MiB file through the host (ours) vs a raw TLS copy (MiB/s)",
+                ours,
+                base,
+                "MiB/s",
+                ours / base,
+            );
+            println!("| Host peak RSS, three members pull one 100 MiB file at once | {rss3:.1} MiB | - | - |");
+        }
+        None => println!("| Files | not measured (set SEVERUS_BIN) | - | - |"),
     }
     match client_rss {
         Some(m) => println!("| Client RSS, one member process in a 64-member lobby | {m:.1} MiB | - | - |"),

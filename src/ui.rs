@@ -5,8 +5,11 @@
 mod app;
 mod chart;
 mod chat;
+mod composer;
 mod dialogs;
+mod files;
 mod host_panel;
+pub mod images;
 pub mod model;
 mod start;
 mod state;

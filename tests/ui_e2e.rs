@@ -8,6 +8,9 @@
 //! - `phone`: at 390 px wide the member list is a closed drawer and the composer shows.
 //! - `catchup`: the window joins through a TCP proxy; the link is cut while the host
 //!   sends more than its log holds; back, the window shows the gap and "new messages".
+//! - `files`: a CLI member sends a picture, which the window fetches by itself and
+//!   shows as a thumbnail; a big file shows a progress bar; the window sends a file
+//!   (`/file PATH` in the composer) that the CLI member saves byte-identical.
 //! - `styled`: this test binary, copied to an empty temporary folder and started from
 //!   there, shows a styled window (the stylesheet is compiled in): the accent colour
 //!   of the light theme on the Connect button.
@@ -459,6 +462,54 @@ async fn drive() {
             click("verify-close").await;
             until("the badge", "document.querySelector('#members .verified-badge')").await;
         }
+        "files" => {
+            join_and_chat(s).await;
+            let pic = s.data.path().join("sunset.png");
+            let img = image::RgbImage::from_fn(640, 400, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 160]));
+            img.save(&pic).expect("write the picture");
+            let big = s.data.path().join("archive.bin");
+            let data: Vec<u8> = (0..60u32 << 20).map(|i| i.wrapping_mul(2654435761) as u8).collect();
+            std::fs::write(&big, &data).expect("write the big file");
+            {
+                let mut guard = s.peer.lock().unwrap();
+                let peer = guard.as_mut().expect("peer");
+                peer.say(&format!("/file {}", pic.display()));
+            }
+            until("the thumbnail", "document.querySelector('.file-card img.thumb')").await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            screenshot("picture");
+            {
+                let mut guard = s.peer.lock().unwrap();
+                let peer = guard.as_mut().expect("peer");
+                peer.say(&format!("/file {}", big.display()));
+            }
+            until(
+                "the big file's card",
+                "Array.from(document.querySelectorAll('.file-card')).some(c => c.innerText.includes('archive.bin'))",
+            )
+            .await;
+            js("Array.from(document.querySelectorAll('.file-card button')).find(b => b.innerText === 'Download').click(); return true;").await;
+            until("a progress bar under way or the saved file", "(document.querySelector('.file-progress') && document.querySelector('.file-progress').value > 0) || Array.from(document.querySelectorAll('.file-card')).some(c => c.innerText.includes('Saved') && c.innerText.includes('archive.bin'))").await;
+            screenshot("progress");
+            until("the big file saved", "Array.from(document.querySelectorAll('.file-card')).filter(c => c.innerText.includes('Saved')).length >= 2").await;
+            // From the window: a file the CLI member saves byte-identical.
+            let doc = s.data.path().join("notes from the window.txt");
+            std::fs::write(&doc, b"sent from the window, byte for byte\n").expect("write");
+            set_value("composer", &format!("/file {}", doc.display())).await;
+            press_enter("composer").await;
+            let saved = {
+                let guard = s.peer.lock().unwrap();
+                let peer = guard.as_ref().expect("peer");
+                peer.wait_line(|l| l.starts_with("* saved notes from the window.txt to "))
+            };
+            let Some(saved) = saved else {
+                fail("the CLI member never saved the window's file")
+            };
+            let path = saved.trim_start_matches("* saved notes from the window.txt to ");
+            if std::fs::read(path).ok().as_deref() != Some(&b"sent from the window, byte for byte\n"[..]) {
+                fail(&format!("{path} differs from what the window sent"));
+            }
+        }
         "styled" => {
             until("the start screen", "document.getElementById('connect')").await;
             let style = js("const s = getComputedStyle(document.getElementById('connect')); return {bg: s.backgroundColor, radius: s.borderRadius, font: getComputedStyle(document.body).fontSize};").await;
@@ -519,6 +570,10 @@ fn run_scenario(name: &str) {
             ];
             if name == "catchup" {
                 args.extend(["--log-entries", "3"]);
+            }
+            let dl = data.path().join("host-downloads").to_string_lossy().to_string();
+            if name == "files" {
+                args.extend(["--downloads", &dl]);
             }
             let peer = Peer::spawn(&args);
             let addr = peer
@@ -586,6 +641,7 @@ fn main() {
         ("catchup", "1024x720"),
         ("verify", "1024x720"),
         ("styled", "1024x720"),
+        ("files", "1024x720"),
     ];
     // `UI_E2E_ONLY=name` runs one scenario.
     let only = std::env::var("UI_E2E_ONLY").ok();

@@ -7,7 +7,7 @@ use super::model::{Model, Screen};
 use super::start::StartScreen;
 use super::state::AppState;
 use super::toasts::Toasts;
-use crate::service::{self, Command};
+use crate::service::{self, Command, Event};
 use crate::trust::prefs::Prefs;
 use dioxus::prelude::*;
 use futures_util::StreamExt;
@@ -106,14 +106,58 @@ pub fn App() -> Element {
                         None => break,
                     },
                     ev = events.recv() => match ev {
-                        Some(e) => model.write().apply(e),
+                        Some(e) => {
+                            let saved = match &e {
+                                Event::FileSaved { transfer, path, .. } => Some((*transfer, path.clone())),
+                                _ => None,
+                            };
+                            let fetch = {
+                                let mut m = model.write();
+                                m.apply(e);
+                                std::mem::take(&mut m.fetch)
+                            };
+                            for transfer in fetch {
+                                svc.send(Command::Download { transfer }).await;
+                            }
+                            if let Some((t, path)) = saved {
+                                thumbnail(model, t, path);
+                            }
+                        }
                         None => break,
                     },
                 }
             }
         }
     });
-    rsx! { Shell {} }
+    rsx! {
+        Styles {}
+        Shell {}
+    }
+}
+
+/// The stylesheet, once (it never changes).
+#[component]
+fn Styles() -> Element {
+    rsx! { document::Style { {CSS} } }
+}
+
+/// A saved picture gets its thumbnail, decoded in the background.
+fn thumbnail(mut model: Signal<Model>, transfer: uuid::Uuid, path: PathBuf) {
+    let picture = model.read().files.get(&transfer).is_some_and(|f| f.is_picture());
+    if !picture {
+        return;
+    }
+    spawn(async move {
+        let made =
+            tokio::task::spawn_blocking(move || super::images::file_data_url(&path, super::images::THUMB_EDGE)).await;
+        match made {
+            Ok(Ok(url)) => {
+                model.write().thumbs.insert(transfer, url);
+            }
+            Ok(Err(e)) => tracing::info!(%e, "no thumbnail"),
+            Err(e) => tracing::warn!(%e, "thumbnail task failed"),
+        }
+    });
 }
 
 /// Everything below the state: the current screen, dialogs and toasts.
@@ -125,7 +169,6 @@ pub fn Shell() -> Element {
         document::Title { "Severus" }
         // Phones: real width, and the layout shrinks (composer stays above the keyboard).
         document::Meta { name: "viewport", content: "width=device-width, initial-scale=1, interactive-widget=resizes-content" }
-        document::Style { {CSS} }
         div { class: "app",
             match screen {
                 Screen::Start => rsx! { StartScreen {} },
@@ -133,6 +176,7 @@ pub fn Shell() -> Element {
                 Screen::Chat => rsx! { ChatScreen {} },
             }
             DialogLayer {}
+            super::files::Viewer {}
             Toasts {}
         }
     }

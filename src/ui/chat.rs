@@ -2,6 +2,7 @@
 //! conversations with unread counts, rooms, members) that is a drawer on phones, the
 //! message list and the composer.
 
+use super::composer::Composer;
 use super::host_panel::HostPanel;
 use super::model::{Conv, Delivery, Line, LineKind, LinkState};
 use super::state::AppState;
@@ -240,6 +241,9 @@ fn MessageLine(line: Line) -> Element {
         LineKind::Divider => {
             return rsx! { div { class: "divider", role: "separator", span { "{line.body}" } } };
         }
+        LineKind::File(transfer) => {
+            return rsx! { super::files::FileCard { transfer } };
+        }
         LineKind::Warning => {
             return rsx! { div { class: "line warning", role: "alert", span { class: "time", "{line.time}" } span { "{line.body}" } } };
         }
@@ -265,53 +269,6 @@ fn MessageLine(line: Line) -> Element {
             }
             div { class: "bubble", "{line.body}" span { class: "mark", title: "{title}", "{mark}" } }
             if let super::model::Delivery::Failed(r) = &line.delivery { div { class: "fail-reason", "Not delivered: {r}" } }
-        }
-    }
-}
-
-#[component]
-fn Composer() -> Element {
-    let state = use_context::<AppState>();
-    let tx = use_coroutine_handle::<Command>();
-    let mut draft = use_signal(String::new);
-    let m = state.model.read();
-    let current = m.current.clone();
-    let target = m.conv_title(&current);
-    let online = matches!(m.link, LinkState::Online | LinkState::Reconnecting { .. });
-    let send = move || {
-        let text = draft();
-        if text.trim().is_empty() {
-            return;
-        }
-        let cmd = match &current {
-            Conv::Lobby => Command::Send { room_id: None, text },
-            Conv::Room(id) => Command::Send {
-                room_id: Some(*id),
-                text,
-            },
-            Conv::Dm(_) => Command::Dm {
-                to: target.clone(),
-                text,
-            },
-        };
-        tx.send(cmd);
-        draft.set(String::new());
-    };
-    let mut send2 = send.clone();
-    let mut send3 = send;
-    let placeholder = format!("Message {}", m.conv_title(&m.current));
-    rsx! {
-        div { class: "composer",
-            textarea { id: "composer", rows: 1, placeholder: "{placeholder}", value: "{draft}", disabled: !online,
-                oninput: move |e| draft.set(e.value()),
-                onkeydown: move |e: KeyboardEvent| {
-                    if e.key() == Key::Enter && !e.modifiers().shift() {
-                        e.prevent_default();
-                        send2();
-                    }
-                }
-            }
-            button { id: "send", class: "primary", disabled: !online || draft().trim().is_empty(), onclick: move |_| send3(), "Send" }
         }
     }
 }

@@ -55,6 +55,8 @@ pub enum LineKind {
     Divider,
     /// A red warning: a verified member's safety number changed.
     Warning,
+    /// A file card (the transfer's state is in `Model::files`).
+    File(Uuid),
 }
 
 /// One line in a conversation.
@@ -154,6 +156,14 @@ pub struct Model {
     pub verified: BTreeSet<String>,
     /// Members (lowercased) we verified whose safety number changed since.
     pub changed: BTreeSet<String>,
+    /// Files offered in any conversation, by transfer.
+    pub files: BTreeMap<Uuid, files::FileItem>,
+    /// Thumbnails of saved pictures (PNG data URLs we made ourselves from the pixels).
+    pub thumbs: BTreeMap<Uuid, String>,
+    /// The picture open full size, if any (a data URL, made the same way).
+    pub viewer: Option<String>,
+    /// Files the window should fetch now (pictures that come by themselves).
+    pub fetch: Vec<Uuid>,
 }
 
 fn now() -> String {
@@ -435,16 +445,25 @@ impl Model {
                 self.screen = Screen::Start;
                 self.link = LinkState::Offline;
             }
-            // Files in the window: the lines for now (attach, thumbnails and progress
-            // bars are the window's files work).
-            Event::FileOffered { conv, from, offer, .. } => {
+            Event::FileOffered {
+                conv,
+                from,
+                own,
+                offer,
+                at,
+                ..
+            } => {
                 let conv = self.conv_of(&conv);
-                let size = crate::protocol::units::human(offer.size);
-                self.system(conv, format!("{from} sent {} ({size})", offer.name));
+                if self.file_offered(conv, from, own, &offer, at) {
+                    self.file_requested(offer.transfer);
+                    self.fetch.push(offer.transfer);
+                }
             }
-            Event::FileProgress { .. } => {}
-            Event::FileSaved { name, path, .. } => self.toast(format!("Saved {name} to {}", path.display())),
-            Event::FileFailed { name, reason, .. } => self.toast(format!("{name}: {reason}")),
+            Event::FileProgress { transfer, done, .. } => self.file_progress(transfer, done, crate::session::now_ms()),
+            Event::FileSaved { transfer, path, .. } => self.file_saved(transfer, path),
+            Event::FileFailed {
+                transfer, name, reason, ..
+            } => self.file_failed(transfer, &name, reason),
             Event::KeysChanged { name } => {
                 let text = format!("{name}'s keys changed");
                 self.system(Conv::Lobby, text.clone());
@@ -519,5 +538,6 @@ impl Model {
     }
 }
 
+pub mod files;
 #[cfg(test)]
 mod tests;
