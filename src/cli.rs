@@ -158,6 +158,8 @@ fn interactive(dir: PathBuf, fc: FirstContact, chatting: bool, downloads: Option
         if let Some(dir) = downloads {
             svc.send(Command::SetDownloads { dir }).await;
         }
+        // A terminal shows everything that arrives: it is read.
+        svc.send(Command::ReadOnArrival).await;
         svc.send(first).await;
         ChatLoop::new(svc, events, fc, chatting).run().await
     });

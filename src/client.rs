@@ -9,6 +9,7 @@ mod keys;
 pub mod memory;
 mod rooms;
 mod secure;
+pub mod signals;
 
 pub use chat::{ChatState, Pending};
 pub use event::Event;

@@ -13,6 +13,7 @@ mod rate;
 mod registry;
 mod rooms;
 mod server;
+mod signals;
 mod state;
 mod stats;
 mod transfers;

@@ -18,6 +18,7 @@ pub use files::FileTarget;
 pub use runner::DOWNLOADS_DIR;
 // What the UI needs to read and check a target, without reaching into `transport`.
 pub use crate::host::StatsSnapshot;
+pub use crate::session::now_ms;
 pub use crate::transport::iroh::{IrohOptions, PathKind, RelayChoice, parse_ticket};
 pub use crate::transport::tcp::looks_like_address;
 pub use runner::{DRAIN_TIMEOUT, ServiceError, ServiceHandle, spawn, spawn_with};

@@ -6,11 +6,15 @@ mod app;
 mod chart;
 mod chat;
 mod composer;
+#[cfg(test)]
+mod contrast;
 mod dialogs;
 mod files;
 mod host_panel;
 pub mod images;
 pub mod model;
+mod notify;
+mod settings;
 mod start;
 mod state;
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //! - `files`: a CLI member sends a picture, which the window fetches by itself and
 //!   shows as a thumbnail; a big file shows a progress bar; the window sends a file
 //!   (`/file PATH` in the composer) that the CLI member saves byte-identical.
+//! - `receipts`: the CLI member reads the window's message (the window shows it read)
+//!   and types (the window shows "hostie is typing…"); both themes are screenshot.
 //! - `styled`: this test binary, copied to an empty temporary folder and started from
 //!   there, shows a styled window (the stylesheet is compiled in): the accent colour
 //!   of the light theme on the Connect button.
@@ -510,6 +512,41 @@ async fn drive() {
                 fail(&format!("{path} differs from what the window sent"));
             }
         }
+        "receipts" => {
+            join_and_chat(s).await;
+            until(
+                "the read mark on the window's message",
+                "document.querySelector('.line.own.read')",
+            )
+            .await;
+            {
+                let mut guard = s.peer.lock().unwrap();
+                let peer = guard.as_mut().expect("peer");
+                peer.say("/typing");
+            }
+            until("the typing note", "document.getElementById('typing') && document.getElementById('typing').innerText.includes('hostie is typing')").await;
+            screenshot("typing");
+            click("settings-open").await;
+            click("theme-dark").await;
+            click("settings-close").await;
+            until(
+                "the dark theme",
+                "getComputedStyle(document.getElementById('app')).backgroundColor === 'rgb(17, 19, 23)'",
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            screenshot("dark");
+            click("settings-open").await;
+            click("theme-light").await;
+            click("settings-close").await;
+            until(
+                "the light theme",
+                "getComputedStyle(document.getElementById('app')).backgroundColor === 'rgb(245, 246, 248)'",
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            screenshot("light");
+        }
         "styled" => {
             until("the start screen", "document.getElementById('connect')").await;
             let style = js("const s = getComputedStyle(document.getElementById('connect')); return {bg: s.backgroundColor, radius: s.borderRadius, font: getComputedStyle(document.body).fontSize};").await;
@@ -642,6 +679,7 @@ fn main() {
         ("verify", "1024x720"),
         ("styled", "1024x720"),
         ("files", "1024x720"),
+        ("receipts", "1024x720"),
     ];
     // `UI_E2E_ONLY=name` runs one scenario.
     let only = std::env::var("UI_E2E_ONLY").ok();

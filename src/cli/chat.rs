@@ -286,6 +286,10 @@ impl ChatLoop {
                 to: FileTarget::Dm(to),
                 path: path.into(),
             },
+            Input::Typing => Command::Typing {
+                conv: FileTarget::Room(self.current.as_ref().map(|c| c.0)),
+                on: true,
+            },
             Input::Verify(name) => Command::SafetyNumber { name },
             Input::Trust(name) => Command::MarkVerified { name },
             Input::Leave => match self.current.take() {

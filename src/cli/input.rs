@@ -20,6 +20,8 @@ pub enum Input {
         to: String,
         path: String,
     },
+    /// Tell the current conversation we are typing.
+    Typing,
     /// Show the safety number with a member.
     Verify(String),
     /// Mark a member verified (after comparing safety numbers).
@@ -67,6 +69,7 @@ pub fn parse(line: &str) -> Input {
             },
             _ => Input::Bad(format!("usage: /dmfile NAME PATH; {HELP}")),
         },
+        "typing" => Input::Typing,
         "users" => Input::Users,
         "rooms" => Input::Rooms,
         "create" => one_arg(Input::Create),

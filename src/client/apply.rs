@@ -78,7 +78,7 @@ impl ChatState {
             }
             HostPacket::KeyPackage { id, name, package } => self.key_package(id, &name, &package),
             HostPacket::GroupInfo { id, info, .. } => self.group_info_arrived(id, &info),
-            HostPacket::Ack { id, .. } => match self.settle(id) {
+            HostPacket::Ack { id, seq } => match self.settle_stored(id, seq) {
                 Some(Pending::Claim { conv, .. } | Pending::ExternalJoin { conv, .. }) => {
                     self.group_ordered(&conv);
                     self.take_key_changes()
@@ -228,6 +228,7 @@ impl ChatState {
                 out.push(Event::RoomLeft { room_id: room, name });
                 out
             }
+            HostPacket::Signal { conv, message, .. } => self.on_signal(&conv, &message),
             // Chunks and their requests are the service's (it reads and writes files).
             HostPacket::FileWanted { .. } | HostPacket::FileChunk { .. } | HostPacket::FileGone { .. } => vec![],
             HostPacket::Pong { timestamp } => vec![Event::Latency {
@@ -236,6 +237,24 @@ impl ChatState {
             // Pings are answered by the service; parts never reach this far.
             HostPacket::Ping { .. } | HostPacket::Part { .. } => vec![],
         }
+    }
+
+    /// Settles request `id`; a message or DM of ours is remembered with its `seq`,
+    /// for receipts.
+    fn settle_stored(&mut self, id: Uuid, seq: Option<u64>) -> Option<Pending> {
+        let p = self.settle(id)?;
+        match &p {
+            Pending::Message { room_id, .. } => {
+                let conv = room_id.map_or(Conv::LOBBY, |id| Conv::Room { id });
+                self.own_stored(&conv, seq, id);
+            }
+            Pending::Dm { conv, .. } => {
+                let conv = conv.clone();
+                self.own_stored(&conv, seq, id);
+            }
+            _ => {}
+        }
+        Some(p)
     }
 
     /// Our own file offer was stored: it shows like the others see it.
@@ -312,6 +331,7 @@ impl ChatState {
             }
         }
         self.cursors.insert(conv.clone(), seq);
+        self.arrived(&conv, seq);
         self.dirty = true;
         let me = self.me.clone().unwrap_or_default();
         match body {

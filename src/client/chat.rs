@@ -179,6 +179,8 @@ pub struct ChatState {
     pub(super) verified: BTreeMap<String, crate::crypto::MemberKeys>,
     /// Verified members whose keys are no longer the verified ones (told once).
     pub(super) broken: std::collections::BTreeSet<String>,
+    /// Receipts and typing.
+    pub(super) signals: super::signals::Signals,
     /// The limits the host announced at `Welcome`.
     pub limits: Option<crate::protocol::Limits>,
     /// The invite's join secret, sent at registration.
@@ -515,6 +517,11 @@ impl ChatState {
         self.rejoin.extend(rooms.into_iter().map(|(id, r)| (r.name, id)));
         self.outbox.clear();
         self.announced.clear();
+    }
+
+    /// Queues a packet to send with the others (after the memory is saved).
+    pub fn queue(&mut self, p: ClientPacket) {
+        self.outbox.push(p);
     }
 
     /// Packets produced while applying the last packets, to send now.

@@ -113,6 +113,19 @@ pub enum Event {
         label: String,
         reason: String,
     },
+    /// Our message `id` reached (`Delivered`) or was read by (`Read`) every other
+    /// member of its conversation.
+    Seen {
+        id: Uuid,
+        seen: Seen,
+    },
+    /// `from` is typing in `conv` (`on`), or stopped.
+    Typing {
+        conv: Conv,
+        label: String,
+        from: String,
+        on: bool,
+    },
     /// A file offered in a conversation (ours when `own`, once the host stored it).
     /// `Command::Download` fetches it.
     FileOffered {
@@ -256,4 +269,11 @@ pub fn clock(ms: u64) -> String {
         chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.format("%H:%M").to_string(),
         chrono::LocalResult::None => "--:--".into(),
     }
+}
+
+/// How far one of our messages got, past being stored by the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Seen {
+    Delivered,
+    Read,
 }

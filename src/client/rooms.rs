@@ -20,7 +20,9 @@ impl ChatState {
         match state {
             None if local.is_some() => self.claim(conv, false),
             None => self.claim(conv, true),
-            Some(h) if local.as_deref() == Some(&h.group_id[..]) && epoch.is_some_and(|e| e <= h.epoch) => {
+            Some(h)
+                if local.as_deref() == Some(&h.group_id[..]) && epoch.is_some_and(|e| h.base <= e && e <= h.epoch) =>
+            {
                 // Ours: missed commits, if any, come with the log's replay.
                 self.set_ready(conv);
             }

@@ -265,6 +265,8 @@ impl ChatState {
                 let mut out = self.take_key_changes();
                 let body = match content.body {
                     ContentBody::Text { body } => body,
+                    // Receipts and typing travel as signals, never in the log.
+                    ContentBody::Receipt { .. } | ContentBody::Typing { .. } => return out,
                     ContentBody::File(offer) => {
                         out.push(Event::FileOffered {
                             id: content.id,

@@ -22,6 +22,11 @@ pub enum ContentBody {
     Text { body: String },
     /// A file offered to the conversation: what it is and how to open its chunks.
     File(FileOffer),
+    /// Ephemeral: everything up to `delivered` has reached this device, everything
+    /// up to `read` was on screen (sequence numbers of the conversation's log).
+    Receipt { delivered: u64, read: u64 },
+    /// Ephemeral: the sender is typing (`on`), or stopped.
+    Typing { on: bool },
 }
 
 /// A file offer. The key never reaches the host: it travels only in here.

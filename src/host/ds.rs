@@ -24,6 +24,9 @@ pub(crate) struct GroupRecord {
     pub roster: Option<Vec<Leaf>>,
     /// A removal was proposed at this epoch (one at a time, per epoch).
     pub proposed: bool,
+    /// The earliest epoch this incarnation's log can bring a member from: where the
+    /// host first learned the group (a member behind it must rejoin).
+    pub base: u64,
 }
 
 impl GroupRecord {
@@ -34,6 +37,7 @@ impl GroupRecord {
             info,
             roster: None,
             proposed: false,
+            base: epoch,
         }
     }
 }
@@ -131,7 +135,11 @@ impl State {
                         if g != group_id || e != epoch + 1 {
                             return Err("the group info does not follow the commit".into());
                         }
-                        GroupRecord::new(group_id, epoch + 1, Some(i))
+                        let base = record.map_or(epoch, |r| r.base);
+                        GroupRecord {
+                            base,
+                            ..GroupRecord::new(group_id, epoch + 1, Some(i))
+                        }
                     }
                     Kind::Proposal => return Err("members do not send proposals here".into()),
                 }
@@ -165,12 +173,19 @@ impl State {
             return Err("a DM's group starts with a Welcome".into());
         }
         let (group_id, epoch) = group_info(&info).map_err(|e| e.to_string())?;
-        match self.groups.get(conv) {
+        // The same epoch again keeps what the log can bridge; a later one starts anew.
+        let base = match self.groups.get(conv) {
             Some(r) if r.group_id != group_id || r.epoch > epoch => return Err(STALE.into()),
-            _ => {}
-        }
-        self.groups
-            .insert(conv.clone(), GroupRecord::new(group_id, epoch, Some(info)));
+            Some(r) if r.epoch == epoch => r.base,
+            _ => epoch,
+        };
+        self.groups.insert(
+            conv.clone(),
+            GroupRecord {
+                base,
+                ..GroupRecord::new(group_id, epoch, Some(info))
+            },
+        );
         self.in_group(conv, me);
         self.reconcile(conv);
         Ok(())
@@ -189,6 +204,7 @@ impl State {
         self.groups.get(conv).map(|r| crate::protocol::GroupState {
             group_id: r.group_id.clone(),
             epoch: r.epoch,
+            base: r.base,
         })
     }
 

@@ -190,6 +190,11 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
             Err(reason) => conn.refuse(state, id, reason),
         },
         ClientPacket::FileWant { .. } | ClientPacket::FileChunk { .. } => {}
+        ClientPacket::Signal { conv, message } => {
+            if may_post(state, &me, &conv).is_ok() {
+                state.signal(&me, &conv, message);
+            }
+        }
         ClientPacket::Bye { id } => state.bye(&me, id),
         ClientPacket::Register { id, .. } => conn.refuse(state, id, "already registered"),
         ClientPacket::Ping { .. } | ClientPacket::Pong { .. } | ClientPacket::Part { .. } => {}
@@ -225,7 +230,8 @@ fn unregistered(state: &mut State, conn: &mut Conn, p: ClientPacket) {
 fn file_traffic(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     let Some(me) = conn.current(state) else { return };
     let cost = match &p {
-        ClientPacket::FileWant { count, .. } => *count as usize * crate::protocol::limits::FILE_CHUNK,
+        // A request costs the host bookkeeping only; the chunks cost their sender.
+        ClientPacket::FileWant { .. } => crate::protocol::limits::FILE_WANT_COST,
         ClientPacket::FileChunk { data, .. } => data.len(),
         _ => 0,
     };

@@ -124,8 +124,10 @@ impl State {
                 match cache.iter().find(|(ct, ci, _)| *ct == transfer && *ci == i) {
                     Some((_, _, b)) => ready.push((i, b.clone())),
                     None => {
-                        wanted.insert(i);
-                        if t.asked.insert(i) {
+                        // Asked again by the same receiver: what went to the sender
+                        // may be lost, so the sender is asked again too.
+                        let again = !wanted.insert(i);
+                        if t.asked.insert(i) || again {
                             ask.push(i);
                         }
                     }

@@ -33,6 +33,13 @@ pub enum ClientPacket {
         group_info: Option<ByteBuf>,
         replaces: Option<ByteBuf>,
     },
+    /// An ephemeral MLS application message for `conv` (a receipt, typing): relayed
+    /// to the members online now, never logged, never acknowledged.
+    Signal {
+        conv: Conv,
+        #[serde(with = "serde_bytes")]
+        message: Vec<u8>,
+    },
     /// Key packages of ours (MLS), so others can start a group with us.
     KeyPackages {
         id: Uuid,
@@ -149,7 +156,8 @@ impl ClientPacket {
             | ClientPacket::Pong { .. }
             | ClientPacket::Part { .. }
             | ClientPacket::FileWant { .. }
-            | ClientPacket::FileChunk { .. } => None,
+            | ClientPacket::FileChunk { .. }
+            | ClientPacket::Signal { .. } => None,
         }
     }
 }

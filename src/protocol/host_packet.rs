@@ -101,6 +101,14 @@ pub enum HostPacket {
         room: Uuid,
         name: String,
     },
+    /// A member's ephemeral message in `conv` (receipts, typing), as it came: only to
+    /// members online when it came.
+    Signal {
+        conv: Conv,
+        from: String,
+        #[serde(with = "serde_bytes")]
+        message: Vec<u8>,
+    },
     /// To a transfer's sender: receivers want these chunks of `transfer`.
     FileWanted {
         transfer: Uuid,

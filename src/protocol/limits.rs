@@ -143,6 +143,14 @@ pub const MAX_DOWNLOADS: usize = 4;
 pub const FILE_BYTES_PER_SEC: u32 = 64 * 1024 * 1024;
 pub const FILE_BYTES_BURST: u32 = 16 * 1024 * 1024;
 
+/// What one chunk request counts against the byte budget (it costs the host
+/// bookkeeping, not bytes: the chunks count against their sender's budget).
+pub const FILE_WANT_COST: usize = 4 * 1024;
+
+/// A download with chunks asked for and none arriving for this long asks again
+/// (a request or a chunk dropped on the way).
+pub const FILE_STALL: Duration = Duration::from_secs(2);
+
 /// Ciphertext chunks the host keeps to serve several receivers of one picture without
 /// asking its sender again (all transfers together, oldest first out).
 pub const FILE_CACHE_BYTES: usize = 8 * 1024 * 1024;

@@ -141,6 +141,7 @@ fn host() -> impl Strategy<Value = HostPacket> {
                     group: (l[2] % 2 == 0).then(|| GroupState {
                         group_id: vec![l[3] as u8; 16],
                         epoch: u64::from(l[4]),
+                        base: u64::from(l[4] / 2),
                     }),
                     limits: Limits {
                         max_body: l[0],

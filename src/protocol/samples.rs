@@ -73,6 +73,10 @@ pub fn client_samples() -> Vec<ClientPacket> {
             room: room(),
         },
         ClientPacket::RoomList { id: id(6) },
+        ClientPacket::Signal {
+            conv: Conv::dm("ana", "bo"),
+            message: vec![0x00, 0x01, 0x00, 0x02],
+        },
         ClientPacket::FileOpen {
             id: id(12),
             transfer: id(0xf1),
@@ -136,6 +140,7 @@ pub fn host_samples() -> Vec<HostPacket> {
             group: Some(GroupState {
                 group_id: vec![0x11; 16],
                 epoch: 7,
+                base: 5,
             }),
             limits: Limits {
                 max_body: 16_384,
@@ -201,6 +206,11 @@ pub fn host_samples() -> Vec<HostPacket> {
         HostPacket::RoomLeft {
             room: room(),
             name: "ops".into(),
+        },
+        HostPacket::Signal {
+            conv: Conv::dm("ana", "bo"),
+            from: "ana".into(),
+            message: vec![0x00, 0x01, 0x00, 0x02],
         },
         HostPacket::FileWanted {
             transfer: id(0xf1),

@@ -100,6 +100,9 @@ pub struct GroupState {
     #[serde(with = "serde_bytes")]
     pub group_id: Vec<u8>,
     pub epoch: u64,
+    /// The earliest epoch the host's log can bring a member from (where this host
+    /// incarnation first learned the group): a member behind it rejoins.
+    pub base: u64,
 }
 
 /// Where a member's reading stopped in one conversation: the last sequence number seen.

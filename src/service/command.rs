@@ -89,6 +89,22 @@ pub enum Command {
     SetDownloads {
         dir: std::path::PathBuf,
     },
+    /// Receipts on or off (off: none sent, none shown).
+    SetReceipts {
+        on: bool,
+    },
+    /// Everything that arrives counts as read (the command line prints it all).
+    ReadOnArrival,
+    /// The user has seen everything in this conversation so far.
+    MarkRead {
+        conv: super::files::FileTarget,
+    },
+    /// The user is typing in this conversation (`on`), or stopped (notes are sent at
+    /// most every 3 s).
+    Typing {
+        conv: super::files::FileTarget,
+        on: bool,
+    },
     /// Remove the pin of `host` (it reset its keys, the user was told in person); the
     /// next connect is a first contact again (best made by a new invite).
     Forget {

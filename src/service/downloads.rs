@@ -8,7 +8,7 @@ use crate::client::Event;
 use crate::client::filename::{free_name, part_name, safe_name};
 use crate::crypto::chunks::{CHUNK_LEN, chunk_count, open_chunk};
 use crate::protocol::ClientPacket;
-use crate::protocol::limits::{FILE_WINDOW_CHUNKS, MAX_DOWNLOADS};
+use crate::protocol::limits::{FILE_STALL, FILE_WINDOW_CHUNKS, MAX_DOWNLOADS};
 use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom, Write};
 use uuid::Uuid;
@@ -71,8 +71,12 @@ impl Runner {
                 in_flight: BTreeSet::new(),
                 done: 0,
                 reported: None,
+                last_chunk: tokio::time::Instant::now(),
             },
         );
+        if self.file_check_at.is_none() {
+            self.file_check_at = Some(tokio::time::Instant::now() + FILE_STALL);
+        }
         self.ask_more(transfer);
     }
 
@@ -95,12 +99,32 @@ impl Runner {
     /// After a reconnect: what was asked and not received is asked again.
     pub(super) fn downloads_resume(&mut self) {
         let all: Vec<Uuid> = self.files.downloads.keys().copied().collect();
-        for t in all {
+        self.ask_again(all);
+    }
+
+    fn ask_again(&mut self, transfers: Vec<Uuid>) {
+        for t in transfers {
             if let Some(d) = self.files.downloads.get_mut(&t) {
                 d.in_flight.clear();
+                d.last_chunk = tokio::time::Instant::now();
             }
             self.ask_more(t);
         }
+    }
+
+    /// Downloads that waited `FILE_STALL` with nothing coming ask again; when to look
+    /// next (None: no download runs, no timer).
+    pub(super) fn downloads_check(&mut self) -> Option<tokio::time::Instant> {
+        let now = tokio::time::Instant::now();
+        let stalled: Vec<Uuid> = self
+            .files
+            .downloads
+            .iter()
+            .filter(|(_, d)| now >= d.last_chunk + FILE_STALL)
+            .map(|(t, _)| *t)
+            .collect();
+        self.ask_again(stalled);
+        self.files.downloads.values().map(|d| d.last_chunk + FILE_STALL).min()
     }
 
     /// Chunk `index` of `transfer` arrived.
@@ -128,6 +152,7 @@ impl Runner {
         }
         d.have[index as usize] = true;
         d.have_count += 1;
+        d.last_chunk = tokio::time::Instant::now();
         d.done += plain.len() as u64;
         if d.have_count == d.chunks {
             return self.download_done(transfer).await;

@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 use uuid::Uuid;
 
-/// Where a file goes: the lobby (None) or a room, or a member by DM.
+/// A conversation as the user names it (where a file, a receipt or a typing note
+/// goes): the lobby (None) or a room, or a member by DM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileTarget {
     Room(Option<Uuid>),
@@ -55,6 +56,8 @@ pub(crate) struct Download {
     pub in_flight: BTreeSet<u32>,
     pub done: u64,
     pub reported: Option<tokio::time::Instant>,
+    /// When the last chunk came (or the download started): a stall asks again.
+    pub last_chunk: tokio::time::Instant,
 }
 
 /// Every file the service deals with.

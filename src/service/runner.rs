@@ -32,6 +32,12 @@ pub const MEMORY_SAVE_DELAY: Duration = Duration::from_millis(500);
 /// encrypted again anyway.
 pub const STALE_RETRY: Duration = Duration::from_secs(1);
 
+/// Receipts go out at most this often (one per conversation, cumulative).
+pub const RECEIPT_EVERY: Duration = Duration::from_secs(2);
+
+/// A typing note goes out at most this often per conversation.
+pub const TYPING_EVERY: Duration = Duration::from_secs(3);
+
 /// Where received files go inside the data dir, unless told otherwise.
 pub const DOWNLOADS_DIR: &str = "downloads";
 
@@ -113,6 +119,11 @@ fn start(
         save_at: None,
         retry_at: None,
         commit_at: None,
+        receipt_at: None,
+        file_check_at: None,
+        receipts: true,
+        read_on_arrival: false,
+        typed: Default::default(),
     };
     tokio::spawn(runner.run(cmd_rx));
     (ServiceHandle { tx: cmd_tx, identity }, ev_rx)
@@ -150,6 +161,16 @@ pub(super) struct Runner {
     save_at: Option<tokio::time::Instant>,
     /// When to encrypt stale DMs again if no epoch change came.
     retry_at: Option<tokio::time::Instant>,
+    /// Receipts on (the user's setting).
+    receipts: bool,
+    /// Everything that arrives counts as read (the command line).
+    read_on_arrival: bool,
+    /// When to look for stalled downloads (set while any runs).
+    pub(super) file_check_at: Option<tokio::time::Instant>,
+    /// When to send receipts (set when some are due).
+    receipt_at: Option<tokio::time::Instant>,
+    /// When we last said we type, per conversation.
+    pub(super) typed: std::collections::HashMap<crate::protocol::Conv, tokio::time::Instant>,
     /// When to commit host proposals nobody committed.
     commit_at: Option<tokio::time::Instant>,
 }
@@ -194,6 +215,18 @@ impl Runner {
                 _ = deadline(self.commit_at) => {
                     self.commit_at = None;
                     self.chat.commit_due();
+                    self.flush_outbox().await;
+                }
+                _ = deadline(self.file_check_at) => {
+                    self.file_check_at = self.downloads_check();
+                    self.flush_outbox().await;
+                }
+                _ = deadline(self.receipt_at) => {
+                    self.receipt_at = None;
+                    // Through the outbox: the memory is saved before a secret is used.
+                    for p in self.chat.take_receipts() {
+                        self.chat.queue(p);
+                    }
                     self.flush_outbox().await;
                 }
                 _ = stats.tick(), if self.host.is_some() => {
@@ -254,6 +287,11 @@ impl Runner {
             self.memory_path = Some(path);
         }
         self.chat.set_keys(self.keys());
+        // The user's settings outlive any one link's state.
+        self.chat.set_receipts(self.receipts);
+        if self.read_on_arrival {
+            self.chat.read_on_arrival();
+        }
     }
 
     /// Writes the memory of the current host if it changed.
@@ -359,6 +397,12 @@ impl Runner {
         if self.chat.has_proposals() && self.commit_at.is_none() {
             self.commit_at = Some(tokio::time::Instant::now() + COMMIT_FALLBACK);
         }
+        if self.receipt_at.is_none() && self.link.is_some() && self.chat.receipts_due() {
+            self.receipt_at = Some(tokio::time::Instant::now() + RECEIPT_EVERY);
+        }
+        if self.file_check_at.is_none() && !self.files.downloads.is_empty() {
+            self.file_check_at = Some(tokio::time::Instant::now() + crate::protocol::limits::FILE_STALL);
+        }
     }
 
     async fn command(&mut self, cmd: Command) {
@@ -453,6 +497,20 @@ impl Runner {
                 self.download_failed(transfer, "cancelled".into()).await;
             }
             Command::SetDownloads { dir } => self.files.dir = dir,
+            Command::SetReceipts { on } => {
+                self.receipts = on;
+                self.chat.set_receipts(on);
+            }
+            Command::ReadOnArrival => {
+                self.read_on_arrival = true;
+                self.chat.read_on_arrival();
+            }
+            Command::MarkRead { conv } => {
+                if let Some(c) = self.conv_of(&conv) {
+                    self.chat.mark_read(&c);
+                }
+            }
+            Command::Typing { conv, on } => self.typing(conv, on).await,
             Command::Forget { host } => {
                 if let Err(e) = self.verifier.forget(&host) {
                     let message = format!("could not forget {host}: {e}");

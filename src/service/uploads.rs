@@ -111,7 +111,7 @@ impl Runner {
         });
     }
 
-    fn conv_of(&self, to: &FileTarget) -> Option<Conv> {
+    pub(super) fn conv_of(&self, to: &FileTarget) -> Option<Conv> {
         match to {
             FileTarget::Room(None) => Some(Conv::LOBBY),
             FileTarget::Room(Some(id)) => self.chat.in_room(Some(*id)).then_some(Conv::Room { id: *id }),
@@ -119,6 +119,30 @@ impl Runner {
                 let me = self.chat.me.clone()?;
                 Some(Conv::dm(&me, name))
             }
+        }
+    }
+
+    /// A typing note, at most every `TYPING_EVERY` while typing (a stop goes at once).
+    pub(super) async fn typing(&mut self, to: FileTarget, on: bool) {
+        let Some(conv) = self.conv_of(&to) else { return };
+        let now = tokio::time::Instant::now();
+        if on
+            && self
+                .typed
+                .get(&conv)
+                .is_some_and(|t| now < *t + super::runner::TYPING_EVERY)
+        {
+            return;
+        }
+        if on {
+            self.typed.insert(conv.clone(), now);
+        } else if self.typed.remove(&conv).is_none() {
+            return;
+        }
+        if let Some(p) = self.chat.typing(&conv, on) {
+            // Through the outbox: the memory is saved before a secret is used.
+            self.chat.queue(p);
+            self.flush_outbox().await;
         }
     }
 

@@ -17,6 +17,12 @@ pub struct Prefs {
     pub port: String,
     /// "direct" or "quic".
     pub mode: String,
+    /// "light", "dark", or "" to follow the system.
+    pub theme: String,
+    /// Notifications off.
+    pub quiet: bool,
+    /// Read receipts off (none sent, none shown).
+    pub no_receipts: bool,
 }
 
 impl Prefs {
@@ -49,6 +55,9 @@ mod tests {
             address: "127.0.0.1:3000".into(),
             port: "3000".into(),
             mode: "quic".into(),
+            theme: "dark".into(),
+            quiet: true,
+            no_receipts: false,
         };
         p.save(tmp.path()).unwrap();
         assert_eq!(Prefs::load(tmp.path()), p);

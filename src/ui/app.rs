@@ -86,7 +86,12 @@ pub fn App() -> Element {
         if let Some(i) = &cfg.invite {
             prefs.address = i.trim().to_string();
         }
-        AppState::new(Model::default(), prefs, Some(cfg.data_dir.clone()))
+        let model = Model {
+            focused: true,
+            notifications: !prefs.quiet,
+            ..Model::default()
+        };
+        AppState::new(model, prefs, Some(cfg.data_dir.clone()))
     });
     use_coroutine(move |mut rx: UnboundedReceiver<Command>| {
         let dir = cfg.data_dir.clone();
@@ -99,6 +104,8 @@ pub fn App() -> Element {
                     return;
                 }
             };
+            let receipts = !state.prefs.read().no_receipts;
+            svc.send(Command::SetReceipts { on: receipts }).await;
             loop {
                 tokio::select! {
                     cmd = rx.next() => match cmd {
@@ -107,6 +114,10 @@ pub fn App() -> Element {
                     },
                     ev = events.recv() => match ev {
                         Some(e) => {
+                            if let Some((title, body)) = model.read().notification(&e) {
+                                super::notify::show(title, body);
+                            }
+                            let arrived = matches!(e, Event::Message { own: false, .. } | Event::Dm { .. } | Event::FileOffered { own: false, .. });
                             let saved = match &e {
                                 Event::FileSaved { transfer, path, .. } => Some((*transfer, path.clone())),
                                 _ => None,
@@ -119,6 +130,14 @@ pub fn App() -> Element {
                             for transfer in fetch {
                                 svc.send(Command::Download { transfer }).await;
                             }
+                            // What arrives while the window has the focus is on screen: read.
+                            let read = arrived.then(|| {
+                                let m = model.read();
+                                m.focused.then(|| m.target(&m.current))
+                            });
+                            if let Some(Some(conv)) = read {
+                                svc.send(Command::MarkRead { conv }).await;
+                            }
                             if let Some((t, path)) = saved {
                                 thumbnail(model, t, path);
                             }
@@ -129,11 +148,30 @@ pub fn App() -> Element {
             }
         }
     });
+    // Focus comes and goes: seen, read, and whether to notify.
+    use_future(move || async move {
+        let mut focus = document::eval(FOCUS_JS);
+        let tx = use_coroutine_handle::<Command>();
+        while let Ok(f) = focus.recv::<bool>().await {
+            let mut model = state.model;
+            model.write().set_focused(f);
+            if f {
+                let conv = {
+                    let m = model.read();
+                    m.target(&m.current)
+                };
+                tx.send(Command::MarkRead { conv });
+            }
+        }
+    });
     rsx! {
         Styles {}
         Shell {}
     }
 }
+
+/// Tells Rust when the window gains or loses the focus.
+const FOCUS_JS: &str = "window.addEventListener('focus', () => dioxus.send(true)); window.addEventListener('blur', () => dioxus.send(false)); dioxus.send(document.hasFocus());";
 
 /// The stylesheet, once (it never changes).
 #[component]
@@ -165,11 +203,17 @@ fn thumbnail(mut model: Signal<Model>, transfer: uuid::Uuid, path: PathBuf) {
 pub fn Shell() -> Element {
     let state = use_context::<AppState>();
     let screen = state.model.read().screen.clone();
+    let title = state.model.read().title();
+    let theme = match state.prefs.read().theme.as_str() {
+        "light" => "app theme-light",
+        "dark" => "app theme-dark",
+        _ => "app theme-system",
+    };
     rsx! {
-        document::Title { "Severus" }
+        document::Title { "{title}" }
         // Phones: real width, and the layout shrinks (composer stays above the keyboard).
         document::Meta { name: "viewport", content: "width=device-width, initial-scale=1, interactive-widget=resizes-content" }
-        div { class: "app",
+        div { class: "{theme}", id: "app",
             match screen {
                 Screen::Start => rsx! { StartScreen {} },
                 Screen::Connecting { target } => rsx! { Connecting { target } },

@@ -34,7 +34,7 @@ pub fn ChatScreen() -> Element {
 
 #[component]
 fn Header(on_menu: EventHandler<()>) -> Element {
-    let state = use_context::<AppState>();
+    let mut state = use_context::<AppState>();
     let tx = use_coroutine_handle::<Command>();
     let m = state.model.read();
     let title = m.conv_title(&m.current);
@@ -71,6 +71,7 @@ fn Header(on_menu: EventHandler<()>) -> Element {
         Conv::Dm(_) => Some(title.clone()),
         _ => None,
     };
+    let muted = m.muted.contains(&m.current);
     rsx! {
         header { class: "topbar",
             button { id: "menu", class: "icon menu-button", title: "Rooms and members", onclick: move |_| on_menu.call(()), "☰" }
@@ -78,6 +79,13 @@ fn Header(on_menu: EventHandler<()>) -> Element {
                 h2 { id: "conv-title", "{title}" }
                 span { id: "link-status", class: "{class}", "{status}" }
             }
+            button { id: "mute-toggle", class: "small", title: if muted { "Notifications for {title} are off" } else { "Notify me of {title}" },
+                onclick: move |_| {
+                    let conv = state.model.read().current.clone();
+                    state.model.write().toggle_mute(conv);
+                }, if muted { "Unmute" } else { "Mute" } }
+            button { id: "settings-open", class: "small", title: "Theme, notifications, receipts",
+                onclick: move |_| state.model.write().dialog = Some(super::model::Dialog::Settings), "Settings" }
             if let Some(name) = dm {
                 button { id: "verify-open", class: "small", title: "Compare safety numbers with {name}",
                     onclick: move |_| tx.send(Command::SafetyNumber { name: name.clone() }), "Verify" }
@@ -228,8 +236,48 @@ fn Messages() -> Element {
             for (i, l) in lines.into_iter().enumerate() {
                 MessageLine { key: "{i}", line: l }
             }
+            TypingNote {}
         }
     }
+}
+
+/// "ana is typing…" under the open conversation, gone 6 s after the last note (a
+/// timer only while someone types).
+#[component]
+fn TypingNote() -> Element {
+    let mut state = use_context::<AppState>();
+    let _expire = use_resource(move || async move {
+        let next = state
+            .model
+            .read()
+            .typing
+            .values()
+            .flat_map(|t| t.values().copied())
+            .min();
+        let Some(until) = next else { return };
+        let wait = until.saturating_sub(crate::service::now_ms());
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        let now = crate::service::now_ms();
+        let mut m = state.model.write();
+        for t in m.typing.values_mut() {
+            t.retain(|_, until| *until > now);
+        }
+        m.typing.retain(|_, t| !t.is_empty());
+    });
+    let m = state.model.read();
+    let names: Vec<String> = m
+        .typing
+        .get(&m.current)
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    if names.is_empty() {
+        return rsx! {};
+    }
+    let text = match names.as_slice() {
+        [one] => format!("{one} is typing…"),
+        many => format!("{} are typing…", many.join(", ")),
+    };
+    rsx! { div { class: "typing", id: "typing", role: "status", "{text}" } }
 }
 
 #[component]
@@ -251,8 +299,10 @@ fn MessageLine(line: Line) -> Element {
     }
     let (class, mark, title) = match &line.delivery {
         Delivery::Pending => ("line own pending", "…", "sending".to_string()),
-        Delivery::Delivered if line.own => ("line own", "✓", "delivered".to_string()),
-        Delivery::Delivered => ("line", "", String::new()),
+        Delivery::Delivered if line.own => ("line own", "✓", "sent".to_string()),
+        Delivery::Received if line.own => ("line own received", "✓✓", "delivered".to_string()),
+        Delivery::Read if line.own => ("line own read", "✓✓", "read".to_string()),
+        Delivery::Delivered | Delivery::Received | Delivery::Read => ("line", "", String::new()),
         Delivery::Failed(r) => ("line own failed", "!", format!("not delivered: {r}")),
     };
     let class = if line.flagged {

@@ -123,8 +123,13 @@ pub fn Composer() -> Element {
             }
         };
         tx.send(cmd);
+        tx.send(Command::Typing {
+            conv: target(&c2, &t2),
+            on: false,
+        });
         draft.set(String::new());
     };
+    let (c3, t3) = (current.clone(), title.clone());
     let mut send2 = send.clone();
     let mut send3 = send;
     let placeholder = format!("Message {title}");
@@ -139,7 +144,11 @@ pub fn Composer() -> Element {
             },
             Attach { on_file: move |p: PathBuf| send_file(p) }
             textarea { id: "composer", rows: 1, placeholder: "{placeholder}", value: "{draft}", disabled: !online,
-                oninput: move |e| draft.set(e.value()),
+                oninput: move |e| {
+                    let typing = !e.value().trim().is_empty();
+                    tx.send(Command::Typing { conv: target(&c3, &t3), on: typing });
+                    draft.set(e.value());
+                },
                 onkeydown: move |e: KeyboardEvent| {
                     if e.key() == Key::Enter && !e.modifiers().shift() {
                         e.prevent_default();

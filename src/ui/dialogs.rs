@@ -17,6 +17,7 @@ pub fn DialogLayer() -> Element {
         Some(Dialog::NeedsTrust { host, identity }) => rsx! { TrustDialog { host, fingerprint: identity.fingerprint } },
         Some(Dialog::Changed { host, old, new }) => rsx! { ChangedDialog { host, old, new } },
         Some(Dialog::Verify { name, number, verified }) => rsx! { VerifyDialog { name, number, verified } },
+        Some(Dialog::Settings) => rsx! { super::settings::SettingsDialog {} },
     }
 }
 

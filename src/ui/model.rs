@@ -38,7 +38,12 @@ pub enum Conv {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
     Pending,
+    /// The host stored it (sent).
     Delivered,
+    /// Every other member's device has it.
+    Received,
+    /// Every other member saw it.
+    Read,
     Failed(String),
 }
 
@@ -88,6 +93,8 @@ pub enum Dialog {
         old: Fingerprint,
         new: Fingerprint,
     },
+    /// Theme, notifications and receipts.
+    Settings,
     /// The safety number with a member, its QR code, and "Mark verified".
     Verify {
         name: String,
@@ -164,7 +171,20 @@ pub struct Model {
     pub viewer: Option<String>,
     /// Files the window should fetch now (pictures that come by themselves).
     pub fetch: Vec<Uuid>,
+    /// Who is typing where, until when (ms): the note goes after `TYPING_SHOWN`.
+    pub typing: BTreeMap<Conv, BTreeMap<String, u64>>,
+    /// The window has the focus (what arrives is seen; no notifications).
+    pub focused: bool,
+    /// Notifications are on (the setting).
+    pub notifications: bool,
+    /// Conversations that raise no notification.
+    pub muted: BTreeSet<Conv>,
+    /// Messages that came in the open conversation while the window was not focused.
+    pub unseen: u32,
 }
+
+/// How long a typing note shows without news (the sender repeats it every 3 s).
+pub const TYPING_SHOWN_MS: u64 = 6_000;
 
 fn now() -> String {
     chrono::Local::now().format("%H:%M").to_string()
@@ -208,6 +228,10 @@ impl Model {
 
     fn push(&mut self, conv: Conv, mut line: Line) {
         line.flagged = !line.own && self.changed.contains(&name_key(&line.from));
+        // A message from someone ends their typing note.
+        if let Some(t) = self.typing.get_mut(&conv) {
+            t.remove(&line.from);
+        }
         if line.own {
             self.new_marks.remove(&conv);
         } else if self.new_marks.remove(&conv) {
@@ -215,6 +239,8 @@ impl Model {
         }
         if conv != self.current && !line.own {
             *self.unread.entry(conv.clone()).or_default() += 1;
+        } else if !line.own && !self.focused && line.kind == LineKind::Chat {
+            self.unseen += 1;
         }
         self.convs.entry(conv).or_default().push(line);
     }
@@ -276,10 +302,14 @@ impl Model {
         let hosting = self.hosting.take();
         let toasts = std::mem::take(&mut self.toasts);
         let next = self.next_toast;
+        let (focused, notifications, muted) = (self.focused, self.notifications, std::mem::take(&mut self.muted));
         *self = Model {
             hosting,
             toasts,
             next_toast: next,
+            focused,
+            notifications,
+            muted,
             ..Model::default()
         };
     }
@@ -459,11 +489,28 @@ impl Model {
                     self.fetch.push(offer.transfer);
                 }
             }
-            Event::FileProgress { transfer, done, .. } => self.file_progress(transfer, done, crate::session::now_ms()),
+            Event::FileProgress { transfer, done, .. } => self.file_progress(transfer, done, crate::service::now_ms()),
             Event::FileSaved { transfer, path, .. } => self.file_saved(transfer, path),
             Event::FileFailed {
                 transfer, name, reason, ..
             } => self.file_failed(transfer, &name, reason),
+            Event::Seen { id, seen } => {
+                if let Some(l) = self.find_line(id) {
+                    l.delivery = match seen {
+                        crate::client::event::Seen::Delivered => Delivery::Received,
+                        crate::client::event::Seen::Read => Delivery::Read,
+                    };
+                }
+            }
+            Event::Typing { conv, from, on, .. } => {
+                let conv = self.conv_of(&conv);
+                let t = self.typing.entry(conv).or_default();
+                if on {
+                    t.insert(from, crate::service::now_ms() + TYPING_SHOWN_MS);
+                } else {
+                    t.remove(&from);
+                }
+            }
             Event::KeysChanged { name } => {
                 let text = format!("{name}'s keys changed");
                 self.system(Conv::Lobby, text.clone());
@@ -538,6 +585,7 @@ impl Model {
     }
 }
 
+mod attention;
 pub mod files;
 #[cfg(test)]
 mod tests;

@@ -101,6 +101,7 @@ pub fn StartScreen() -> Element {
         } else {
             "direct".into()
         },
+        ..state.prefs.read().clone()
     };
     let start_host = move |_| {
         if !can_host {

@@ -35,7 +35,11 @@ impl Host {
     fn state(&self, conv: &Conv) -> Option<GroupState> {
         self.infos.get(conv).map(|i| {
             let (group_id, epoch) = group_info(i).unwrap();
-            GroupState { group_id, epoch }
+            GroupState {
+                group_id,
+                epoch,
+                base: 0,
+            }
         })
     }
 
@@ -89,6 +93,14 @@ impl Host {
                 };
                 (vec![HostPacket::Ack { id, seq: Some(*seq) }], vec![e])
             }
+            ClientPacket::Signal { conv, message } => (
+                vec![],
+                vec![HostPacket::Signal {
+                    conv,
+                    from: who.into(),
+                    message,
+                }],
+            ),
             ClientPacket::FetchKeyPackage { id, name } => {
                 let package = self.packages[&name].clone();
                 (vec![HostPacket::KeyPackage { id, name, package }], vec![])
@@ -349,4 +361,65 @@ fn a_member_removed_by_the_hosts_proposal_cannot_read_what_follows() {
         !cy_log.iter().any(|e| matches!(e, Event::Message { .. })),
         "a removed member read a later message: {cy_log:?}"
     );
+}
+
+#[test]
+fn receipts_say_delivered_then_read_and_typing_is_told() {
+    use crate::client::event::Seen;
+    let mut host = Host::new();
+    let (mut ana, mut bob) = lobby_of_two(&mut host);
+    // Only the two of them are here (the scripted welcome names a third).
+    for c in [&mut ana, &mut bob] {
+        c.users.retain(|u| u.name != "cy");
+    }
+    send(&mut ana, None, "did you get this?");
+    let ev = pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
+    assert!(said(&ev, "bob", "did you get this?"));
+    let Some(id) = ev["ana"].iter().find_map(|e| match e {
+        Event::Message { id, own: true, .. } => Some(*id),
+        _ => None,
+    }) else {
+        panic!("{ev:?}")
+    };
+    // bob's device has it: a receipt says delivered.
+    assert!(bob.receipts_due());
+    let r = bob.take_receipts();
+    assert_eq!(r.len(), 1, "one receipt for the lobby");
+    bob.outbox.extend(r);
+    let ev = pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
+    assert!(
+        ev["ana"].contains(&Event::Seen {
+            id,
+            seen: Seen::Delivered
+        }),
+        "{ev:?}"
+    );
+    assert!(bob.take_receipts().is_empty(), "nothing new to say");
+    // bob looks at the lobby: read.
+    bob.mark_read(&Conv::LOBBY);
+    let r = bob.take_receipts();
+    bob.outbox.extend(r);
+    let ev = pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
+    assert!(ev["ana"].contains(&Event::Seen { id, seen: Seen::Read }), "{ev:?}");
+    // Typing, and nothing of it in the log.
+    let t = bob.typing(&Conv::LOBBY, true).unwrap();
+    bob.outbox.push(t);
+    let seq_before = host.seq.get(&Conv::LOBBY).copied();
+    let ev = pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
+    assert!(
+        ev["ana"]
+            .iter()
+            .any(|e| matches!(e, Event::Typing { from, on: true, .. } if from == "bob")),
+        "{ev:?}"
+    );
+    assert_eq!(
+        host.seq.get(&Conv::LOBBY).copied(),
+        seq_before,
+        "signals are not logged"
+    );
+    // Off hides them both ways: bob sends none, ana shows none.
+    bob.set_receipts(false);
+    send(&mut ana, None, "and this?");
+    pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
+    assert!(!bob.receipts_due() && bob.take_receipts().is_empty());
 }

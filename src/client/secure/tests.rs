@@ -34,6 +34,7 @@ fn client(name: &str) -> ChatState {
         group: Some(crate::protocol::GroupState {
             group_id: vec![9; 16],
             epoch: 3,
+            base: 0,
         }),
         limits: Limits {
             max_body: 1,
