@@ -60,6 +60,7 @@ pub fn run(cli: Cli) -> ExitCode {
             log_mib,
             grace,
             invite_only,
+            max_members,
             max_file_mib,
             downloads,
         } => {
@@ -75,6 +76,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 grace: std::time::Duration::from_secs(grace),
                 join_secret: invite_only.then(rand::random),
                 max_file: u64::from(max_file_mib) << 20,
+                max_members: max_members as usize,
                 ..Default::default()
             };
             let cfg = HostConfig {

@@ -1,6 +1,6 @@
 //! The clap definitions of the `severus` command line.
 
-use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES, MAX_FILE_BYTES};
+use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES, MAX_FILE_BYTES, MAX_MEMBERS, MAX_MEMBERS_FLAG};
 use crate::transport::iroh::RelayChoice;
 use clap::{Parser, Subcommand};
 use std::net::IpAddr;
@@ -79,6 +79,9 @@ pub enum CliCommand {
         /// Admit only those who join with the invite (it carries a secret).
         #[arg(long)]
         invite_only: bool,
+        /// Most members at once (online and away).
+        #[arg(long, value_name = "N", default_value_t = MAX_MEMBERS as u32, value_parser = clap::value_parser!(u32).range(2..=MAX_MEMBERS_FLAG as i64))]
+        max_members: u32,
         /// Largest file relayed, in MiB.
         #[arg(long, value_name = "N", default_value_t = (MAX_FILE_BYTES >> 20) as u32, value_parser = clap::value_parser!(u32).range(1..=65536))]
         max_file_mib: u32,
@@ -133,5 +136,15 @@ mod tests {
         assert!(Cli::from_args(args(&["severus", "not-an-invite"])).is_err());
         let c = Cli::try_parse_from(["severus", "host", "--invite-only"]).unwrap();
         assert!(matches!(c.command, Some(CliCommand::Host { invite_only: true, .. })));
+        let c = Cli::try_parse_from(["severus", "host", "--max-members", "1000"]).unwrap();
+        assert!(matches!(c.command, Some(CliCommand::Host { max_members: 1000, .. })));
+        let c = Cli::try_parse_from(["severus", "host"]).unwrap();
+        assert!(matches!(c.command, Some(CliCommand::Host { max_members, .. }) if max_members as usize == MAX_MEMBERS));
+        for bad in ["1", "0", &(MAX_MEMBERS_FLAG + 1).to_string()] {
+            assert!(
+                Cli::try_parse_from(["severus", "host", "--max-members", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::state::State;
 use super::stats::Stats;
 use crate::crypto::{Fingerprint, Identity};
 use crate::protocol::limits::{
-    HANDSHAKE_TIMEOUT, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, SOCKET_SEND_BUFFER,
+    HANDSHAKE_TIMEOUT, MAX_CONNECTIONS, MAX_MEMBERS, MAX_PENDING_HANDSHAKES, OUTBOUND_QUEUE, SOCKET_SEND_BUFFER,
 };
 use crate::session::Link;
 use crate::transport::Duplex;
@@ -65,12 +65,14 @@ impl Host {
 
     /// Starts a host with these options.
     pub fn with_options(identity: Arc<Identity>, opts: HostOptions) -> Self {
+        // Connection slots follow the member cap (members plus as many handshaking).
+        let slots = opts.max_members.max(MAX_MEMBERS) * 2;
         let inner = Arc::new(Inner {
             state: Mutex::new(State::new(opts, identity.mls_signature.clone())),
             stats: Stats::default(),
             identity,
             handshakes: Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES)),
-            connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+            connections: Arc::new(Semaphore::new(slots.max(MAX_CONNECTIONS))),
             next_conn: AtomicU64::new(1),
             cancel: CancellationToken::new(),
         });

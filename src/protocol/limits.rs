@@ -45,6 +45,10 @@ pub const RESERVED_ROOM_NAMES: &[&str] = &["lobby"];
 /// Most members registered on one host at once (connections past it are refused).
 pub const MAX_MEMBERS: usize = 256;
 
+/// The largest member cap `host --max-members` accepts (a big machine; each member
+/// costs a connection, two file descriptors at most, and some memory).
+pub const MAX_MEMBERS_FLAG: usize = 4096;
+
 /// Most rooms alive on one host at once.
 pub const MAX_ROOMS: usize = 64;
 

@@ -149,6 +149,39 @@ async fn refused_names_leave_everyone_else_unaffected() {
     assert!(!a.saw(|e| matches!(e, Event::Joined { name, .. } if name != "alice")));
 }
 
+/// A host started with a member cap (`host --max-members N`) refuses the next name
+/// with a reason, and keeps serving those inside it.
+#[tokio::test]
+async fn a_full_host_refuses_the_next_member_and_serves_the_others() {
+    let hid = Identity::generate().unwrap();
+    let opts = severus::host::HostOptions {
+        max_members: 2,
+        ..Default::default()
+    };
+    let mut host = severus::host::Host::with_options(std::sync::Arc::new(hid.clone()), opts);
+    let addr = host.listen_tcp("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut a = Peer::join(addr, &hid, "alice").await;
+    let _b = Peer::join(addr, &hid, "bob").await;
+    let mut c = Peer::new(addr, &hid);
+    c.cmd(Command::Connect {
+        target: addr.to_string(),
+        name: "cleo".into(),
+        net: Default::default(),
+    })
+    .await;
+    let e = c.until(|e| matches!(e, Event::RegistrationRefused { .. })).await;
+    assert!(
+        matches!(&e, Event::RegistrationRefused { reason } if reason.contains("full (2 members)")),
+        "{e:?}"
+    );
+    a.cmd(Command::Send {
+        room_id: None,
+        text: "two is company".into(),
+    })
+    .await;
+    a.message("two is company").await;
+}
+
 /// A raw member: a real session, driven packet by packet.
 async fn raw(
     addr: SocketAddr,
