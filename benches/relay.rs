@@ -7,6 +7,8 @@
 mod clients;
 #[path = "relay/files.rs"]
 mod files;
+#[path = "relay/scale.rs"]
+mod scale;
 
 use futures_util::{SinkExt, StreamExt};
 use severus::crypto::{HostIdentity, Identity};
@@ -578,10 +580,16 @@ fn rss_mib(pid: u32) -> Option<f64> {
 
 /// A `severus host` process of the build under test ($SEVERUS_BIN) on loopback.
 async fn host_process() -> Option<(tokio::process::Child, SocketAddr, String)> {
+    host_process_with(&[]).await
+}
+
+/// `host_process` with more `host` arguments.
+async fn host_process_with(extra: &[&str]) -> Option<(tokio::process::Child, SocketAddr, String)> {
     let exe = std::env::var("SEVERUS_BIN").ok()?;
     let dir = tempfile_dir();
     let mut child = tokio::process::Command::new(exe)
         .args(["--data-dir", &dir, "host", "--bind", "127.0.0.1", "--port", "0"])
+        .args(extra)
         .env("SEVERUS_KEYSTORE", "file")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -597,7 +605,8 @@ async fn host_process() -> Option<(tokio::process::Child, SocketAddr, String)> {
 
 /// RSS of a `severus host` process with `n` idle members, in MiB.
 async fn host_rss(n: usize) -> Option<f64> {
-    let (mut child, addr, dir) = host_process().await?;
+    let cap = (n + 16).max(severus::protocol::limits::MAX_MEMBERS).to_string();
+    let (mut child, addr, dir) = host_process_with(&["--max-members", &cap]).await?;
     let mut keep = Vec::new();
     for i in 0..n {
         keep.push(Link::ours(addr, &format!("idle{i}")).await);
@@ -668,6 +677,23 @@ async fn main() {
     }
     if std::env::var("BENCH_ONLY_RSS").is_ok() {
         println!("host_rss_100_mib={:.1}", host_rss(100).await.unwrap_or(f64::NAN));
+        println!("host_rss_1000_mib={:.1}", host_rss(1000).await.unwrap_or(f64::NAN));
+        return;
+    }
+    if args.iter().any(|a| a == "--scale") {
+        let mut points = Vec::new();
+        for n in scale::sizes() {
+            match scale::point(n).await {
+                Some(p) => points.push(p),
+                None => eprintln!("scale: {n} members not measured (set SEVERUS_BIN)"),
+            }
+        }
+        print!("{}", scale::table(&points));
+        if let Ok(path) = std::env::var("BENCH_SCALE_SVG")
+            && let Err(e) = std::fs::write(&path, scale::chart(&points))
+        {
+            eprintln!("scale: cannot write {path}: {e}");
+        }
         return;
     }
     let (_host, ours_addr) = our_host().await;
@@ -684,6 +710,7 @@ async fn main() {
     let (c50, c99) = connect_ours(idle_addr, connects).await;
     let (t50, t99) = connect_tls(connects).await;
     let rss = if smoke { None } else { host_rss(100).await };
+    let rss_1000 = if smoke { None } else { host_rss(1000).await };
     let replay_ms = replay(ours_addr, if smoke { 50 } else { 1000 }).await;
     let rss_full = if smoke { None } else { host_rss_full_logs().await };
     let client_rss = if smoke { None } else { clients::client_rss(64).await };
@@ -714,6 +741,9 @@ async fn main() {
         Some(m) => println!("| Host RSS, 100 idle members (own process) | {m:.1} MiB | - | - |"),
         None => println!("| Host RSS, 100 idle members | not measured (set SEVERUS_BIN) | - | - |"),
     }
+    if let Some(m) = rss_1000 {
+        println!("| Host RSS, 1000 idle members (own process) | {m:.1} MiB | - | - |");
+    }
     println!("| Replay of 1000 missed messages to one returning member | {replay_ms:.0} ms | - | - |");
     match rss_full {
         Some(m) => println!("| Host RSS, logs full at the default 64 MiB cap | {m:.1} MiB | - | - |"),
@@ -738,10 +768,11 @@ async fn main() {
     }
     println!();
     println!(
-        "relay_ratio={:.2} latency_ratio_64={:.2} connect_ratio={:.2} host_rss_100_mib={}",
+        "relay_ratio={:.2} latency_ratio_64={:.2} connect_ratio={:.2} host_rss_100_mib={} host_rss_1000_mib={}",
         r_ours / r_plain,
         l64o99 / l64p99,
         c50 / t50,
-        rss.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into())
+        rss.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into()),
+        rss_1000.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into())
     );
 }

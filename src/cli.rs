@@ -24,16 +24,40 @@ pub mod exit {
     pub const REGISTRATION: u8 = 4;
 }
 
-/// Sets up tracing to stderr, filtered by `RUST_LOG` (default: warnings; openmls's
-/// own log lines are off, since every error it logs is also returned to us and handled).
+/// The filter when `RUST_LOG` is unset: warnings; openmls's own log lines are off,
+/// since every error it logs is also returned to us and handled.
+pub const DEFAULT_LOG: &str = "warn,openmls=off";
+
+/// The log filter from `RUST_LOG` (`LEVEL` and `TARGET=LEVEL`, comma-separated, as
+/// env_logger reads it), or why it is not understood. A `Targets` filter rather than
+/// `EnvFilter`: the same everyday syntax without a regex engine in the binary.
+pub fn log_filter(spec: Option<&str>) -> (tracing_subscriber::filter::Targets, Option<String>) {
+    use tracing_subscriber::filter::Targets;
+    let default = || DEFAULT_LOG.parse::<Targets>().unwrap_or_default();
+    match spec.map(str::trim).filter(|s| !s.is_empty()) {
+        None => (default(), None),
+        Some(s) => match s.parse::<Targets>() {
+            Ok(t) => (t, None),
+            Err(e) => (
+                default(),
+                Some(format!("RUST_LOG={s} is not understood ({e}); logging warnings")),
+            ),
+        },
+    }
+}
+
+/// Sets up tracing to stderr, filtered by `RUST_LOG` (default `DEFAULT_LOG`).
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,openmls=off"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let (filter, problem) = log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();
+    if let Some(p) = problem {
+        tracing::warn!("{p}");
+    }
 }
 
 /// Runs a parsed command line to completion.
@@ -61,6 +85,7 @@ pub fn run(cli: Cli) -> ExitCode {
             grace,
             invite_only,
             max_members,
+            rate,
             max_file_mib,
             downloads,
         } => {
@@ -77,7 +102,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 join_secret: invite_only.then(rand::random),
                 max_file: u64::from(max_file_mib) << 20,
                 max_members: max_members as usize,
-                ..Default::default()
+                rate_per_sec: rate,
+                rate_burst: rate.max(crate::protocol::limits::RATE_BURST),
             };
             let cfg = HostConfig {
                 bind,
@@ -203,5 +229,31 @@ fn forget(dir: PathBuf, host: &str) -> ExitCode {
             eprintln!("! {e}");
             ExitCode::from(exit::CONNECTION)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn rust_log_is_read_as_levels_per_target() {
+        let (f, problem) = log_filter(Some("severus=debug,iroh=info"));
+        assert!(problem.is_none());
+        assert!(f.would_enable("severus::host", &Level::DEBUG));
+        assert!(!f.would_enable("iroh::net", &Level::DEBUG));
+        assert!(f.would_enable("iroh::net", &Level::INFO));
+        let (f, _) = log_filter(None);
+        assert!(f.would_enable("severus", &Level::WARN) && !f.would_enable("severus", &Level::INFO));
+        assert!(
+            !f.would_enable("openmls::group", &Level::ERROR),
+            "openmls is off by default"
+        );
+        let (f, _) = log_filter(Some("trace"));
+        assert!(f.would_enable("anything", &Level::TRACE));
+        let (f, problem) = log_filter(Some("severus=loud"));
+        assert!(problem.is_some_and(|p| p.contains("not understood")));
+        assert!(f.would_enable("severus", &Level::WARN), "falls back to warnings");
     }
 }

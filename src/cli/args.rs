@@ -1,6 +1,8 @@
 //! The clap definitions of the `severus` command line.
 
-use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES, MAX_FILE_BYTES, MAX_MEMBERS, MAX_MEMBERS_FLAG};
+use crate::protocol::limits::{
+    GRACE, LOG_BYTES, LOG_ENTRIES, MAX_FILE_BYTES, MAX_MEMBERS, MAX_MEMBERS_FLAG, RATE_PER_SEC,
+};
 use crate::transport::iroh::RelayChoice;
 use clap::{Parser, Subcommand};
 use std::net::IpAddr;
@@ -82,6 +84,9 @@ pub enum CliCommand {
         /// Most members at once (online and away).
         #[arg(long, value_name = "N", default_value_t = MAX_MEMBERS as u32, value_parser = clap::value_parser!(u32).range(2..=MAX_MEMBERS_FLAG as i64))]
         max_members: u32,
+        /// Packets per second each member may send (a burst of more is allowed).
+        #[arg(long, value_name = "N", default_value_t = RATE_PER_SEC, value_parser = clap::value_parser!(u32).range(1..))]
+        rate: u32,
         /// Largest file relayed, in MiB.
         #[arg(long, value_name = "N", default_value_t = (MAX_FILE_BYTES >> 20) as u32, value_parser = clap::value_parser!(u32).range(1..=65536))]
         max_file_mib: u32,
@@ -140,6 +145,8 @@ mod tests {
         assert!(matches!(c.command, Some(CliCommand::Host { max_members: 1000, .. })));
         let c = Cli::try_parse_from(["severus", "host"]).unwrap();
         assert!(matches!(c.command, Some(CliCommand::Host { max_members, .. }) if max_members as usize == MAX_MEMBERS));
+        assert!(matches!(c.command, Some(CliCommand::Host { rate: RATE_PER_SEC, .. })));
+        assert!(Cli::try_parse_from(["severus", "host", "--rate", "0"]).is_err());
         for bad in ["1", "0", &(MAX_MEMBERS_FLAG + 1).to_string()] {
             assert!(
                 Cli::try_parse_from(["severus", "host", "--max-members", bad]).is_err(),

@@ -114,6 +114,7 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
         member: None,
         rate: inner.bucket(),
         file_rate: super::rate::TokenBucket::file_budget(),
+        pause: Duration::ZERO,
     };
     let close = |conn: &Conn, code: u16, reason: String| {
         if let Some(f) = encode(&HostPacket::Error {
@@ -139,6 +140,15 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
                 inner.stats.received((reader.received_bytes() - counted) as usize);
                 counted = reader.received_bytes();
                 handle(&mut inner.state(), &mut conn, p);
+                // Over its byte budget: nothing more is read from this member until it
+                // is even again (TCP backpressure slows its sending; nothing dropped).
+                let pause = std::mem::take(&mut conn.pause);
+                if !pause.is_zero() {
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(pause) => {}
+                    }
+                }
             }
             Ok(None) => {
                 cancel.cancel();

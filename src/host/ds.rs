@@ -106,7 +106,7 @@ impl State {
                     (Some(r), Some(old)) if r.group_id == old.as_slice() => {}
                     _ => return Err(STALE.into()),
                 }
-                GroupRecord::new(group_id, epoch, Some(info))
+                Some(GroupRecord::new(group_id, epoch, Some(info)))
             }
             Framing::Message {
                 group_id, epoch, kind, ..
@@ -118,15 +118,11 @@ impl State {
                     None if !matches!(conv, Conv::Dm { .. }) => return Err(STALE.into()),
                     _ => {}
                 }
-                let known = record.and_then(|r| r.info.clone());
                 match kind {
-                    Kind::Application => {
-                        if let Some(r) = record {
-                            r.clone()
-                        } else {
-                            GroupRecord::new(group_id, epoch, known)
-                        }
-                    }
+                    // The common case: nothing about the group changes (no copy of its
+                    // GroupInfo per message).
+                    Kind::Application if record.is_some() => None,
+                    Kind::Application => Some(GroupRecord::new(group_id, epoch, None)),
                     Kind::Commit => {
                         // The GroupInfo after it is what later members join from, and
                         // where the host reads who is in the group.
@@ -136,17 +132,20 @@ impl State {
                             return Err("the group info does not follow the commit".into());
                         }
                         let base = record.map_or(epoch, |r| r.base);
-                        GroupRecord {
+                        Some(GroupRecord {
                             base,
                             ..GroupRecord::new(group_id, epoch + 1, Some(i))
-                        }
+                        })
                     }
                     Kind::Proposal => return Err("members do not send proposals here".into()),
                 }
             }
         };
-        let changed = self.groups.get(conv).is_none_or(|r| r.epoch != next.epoch);
-        self.groups.insert(conv.clone(), next);
+        let mut changed = false;
+        if let Some(next) = next {
+            changed = self.groups.get(conv).is_none_or(|r| r.epoch != next.epoch);
+            self.groups.insert(conv.clone(), next);
+        }
         let name = self.display(me);
         let seq = self.append(
             conv,

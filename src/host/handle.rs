@@ -19,6 +19,8 @@ pub(crate) struct Conn {
     pub rate: TokenBucket,
     /// Chunk bytes (sent and asked for): files have their own budget.
     pub file_rate: TokenBucket,
+    /// How long to stop reading this link after the last packet (over the budget).
+    pub pause: std::time::Duration,
 }
 
 impl Conn {
@@ -225,8 +227,9 @@ fn unregistered(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     }
 }
 
-/// Chunks and chunk requests: counted against the member's byte budget (a flood is
-/// dropped), never against its packet rate, so files move at link speed.
+/// Chunks and chunk requests: counted against the member's byte budget, never
+/// against its packet rate, so files move at link speed; over the budget the host
+/// stops reading the member's link until it is even again (`Conn::pause`).
 fn file_traffic(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     let Some(me) = conn.current(state) else { return };
     let cost = match &p {
@@ -235,10 +238,7 @@ fn file_traffic(state: &mut State, conn: &mut Conn, p: ClientPacket) {
         ClientPacket::FileChunk { data, .. } => data.len(),
         _ => 0,
     };
-    if !conn.file_rate.take_many(cost) {
-        tracing::debug!(member = me, "chunk traffic over the budget, dropped");
-        return;
-    }
+    conn.pause = conn.file_rate.charge(cost);
     match p {
         ClientPacket::FileWant { transfer, from, count } => state.file_want(&me, transfer, from, count),
         ClientPacket::FileChunk { transfer, index, data } => {

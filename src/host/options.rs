@@ -1,5 +1,5 @@
 //! How a host is configured: log bounds, grace period, member cap and rate limits
-//! (`severus host --log-entries N --log-mib N --grace SECS`).
+//! (`severus host --log-entries N --log-mib N --grace SECS --max-members N --rate N`).
 
 use crate::protocol::limits::{GRACE, LOG_BYTES, LOG_ENTRIES, MAX_FILE_BYTES, MAX_MEMBERS, RATE_BURST, RATE_PER_SEC};
 use std::time::Duration;

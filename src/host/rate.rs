@@ -51,19 +51,23 @@ impl TokenBucket {
         self.take_at(Instant::now())
     }
 
-    /// Takes `n` tokens at once (bytes, for chunk traffic); false when over the limit.
-    pub fn take_many(&mut self, n: usize) -> bool {
-        let now = Instant::now();
+    /// Charges `n` tokens at `now` (bytes, for chunk traffic), going into debt if need
+    /// be, and returns how long the member must wait before it may send again: the
+    /// host stops reading its link that long, so chunk traffic is shaped to the
+    /// budget by TCP backpressure and nothing is dropped.
+    pub fn charge_at(&mut self, n: usize, now: Instant) -> std::time::Duration {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        let n = n as f64;
-        if self.tokens >= n {
-            self.tokens -= n;
-            true
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst) - n as f64;
+        if self.tokens >= 0.0 {
+            std::time::Duration::ZERO
         } else {
-            false
+            std::time::Duration::from_secs_f64(-self.tokens / self.rate)
         }
+    }
+
+    pub fn charge(&mut self, n: usize) -> std::time::Duration {
+        self.charge_at(n, Instant::now())
     }
 }
 
@@ -90,5 +94,21 @@ mod tests {
         let t2 = t1 + Duration::from_secs(3600);
         let n = (0..1000).filter(|_| b.take_at(t2)).count();
         assert_eq!(n, RATE_BURST as usize);
+    }
+
+    #[test]
+    fn byte_budget_shapes_instead_of_dropping() {
+        use crate::protocol::limits::{FILE_BYTES_BURST, FILE_BYTES_PER_SEC};
+        let mut b = TokenBucket::file_budget();
+        let t0 = Instant::now();
+        // The burst passes with no wait.
+        assert_eq!(b.charge_at(FILE_BYTES_BURST as usize, t0), Duration::ZERO);
+        // One second of budget past it: a wait of one second, not a drop.
+        let w = b.charge_at(FILE_BYTES_PER_SEC as usize, t0);
+        assert!((w.as_secs_f64() - 1.0).abs() < 1e-6, "{w:?}");
+        // Once that second has passed the member is even again, and sends on.
+        assert_eq!(b.charge_at(0, t0 + Duration::from_secs(1)), Duration::ZERO);
+        let w = b.charge_at(FILE_BYTES_PER_SEC as usize / 2, t0 + Duration::from_secs(1));
+        assert!((w.as_secs_f64() - 0.5).abs() < 1e-6, "{w:?}");
     }
 }

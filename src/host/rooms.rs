@@ -112,10 +112,12 @@ impl Rooms {
     }
 
     pub fn members(&self, room_id: Uuid) -> Vec<String> {
-        self.rooms
-            .get(&room_id)
-            .map(|r| r.members.iter().cloned().collect())
-            .unwrap_or_default()
+        self.member_keys(room_id).cloned().collect()
+    }
+
+    /// The member keys of a room, borrowed (the fan-out path allocates nothing).
+    pub fn member_keys(&self, room_id: Uuid) -> impl Iterator<Item = &String> {
+        self.rooms.get(&room_id).into_iter().flat_map(|r| r.members.iter())
     }
 
     pub fn exists(&self, room_id: Uuid) -> bool {

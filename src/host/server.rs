@@ -156,6 +156,7 @@ impl Host {
                 member: None,
                 rate: inner.bucket(),
                 file_rate: super::rate::TokenBucket::file_budget(),
+                pause: std::time::Duration::ZERO,
             };
             loop {
                 let room = conn.link.out.reserve_many(REPLY_HEADROOM);

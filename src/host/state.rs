@@ -156,12 +156,23 @@ impl State {
             };
             encode(&p).unwrap_or(Frames::One(Default::default()))
         });
-        for k in self.conv_members(conv) {
-            if let Some(m) = self.members.get(&k) {
+        self.wake_conv(conv);
+        seq
+    }
+
+    /// Wakes the writers of everyone in `conv`, without copying its member list (this
+    /// runs once per message).
+    fn wake_conv(&self, conv: &Conv) {
+        let wake = |k: &String| {
+            if let Some(m) = self.members.get(k) {
                 m.wake();
             }
+        };
+        match conv {
+            Conv::Lobby {} => self.members.values().for_each(Member::wake),
+            Conv::Room { id } => self.rooms.member_keys(*id).for_each(wake),
+            Conv::Dm { names } => names.iter().for_each(wake),
         }
-        seq
     }
 
     /// Up to `budget` frames of log entries member `key` has not been handed yet, in

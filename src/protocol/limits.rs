@@ -142,10 +142,12 @@ pub const MAX_OPEN_TRANSFERS: usize = 4;
 pub const MAX_DOWNLOADS: usize = 4;
 
 /// Chunk bytes per second a member may move (sent, and asked for), sustained, and at
-/// once: files go at link speed while the packet rate limit still stops floods (chunks
-/// and chunk requests are counted here, not there).
-pub const FILE_BYTES_PER_SEC: u32 = 64 * 1024 * 1024;
-pub const FILE_BYTES_BURST: u32 = 16 * 1024 * 1024;
+/// once: above a gigabit link (119 MiB/s), so files go at link speed, while one member
+/// cannot take the whole host (chunks and chunk requests are counted here, not against
+/// the packet rate). Over it the host stops reading that member for a while: shaped,
+/// never dropped.
+pub const FILE_BYTES_PER_SEC: u32 = 256 * 1024 * 1024;
+pub const FILE_BYTES_BURST: u32 = 32 * 1024 * 1024;
 
 /// What one chunk request counts against the byte budget (it costs the host
 /// bookkeeping, not bytes: the chunks count against their sender's budget).

@@ -60,7 +60,12 @@ fn launch_cfg(cfg: UiConfig, root: fn() -> Element) {
             .with_inner_size(LogicalSize::new(size.0, size.1))
             .with_min_inner_size(LogicalSize::new(340.0, 480.0));
         let mut desktop = Config::new();
-        match dioxus::desktop::icon_from_memory(ICON_PNG) {
+        let icon = super::images::icon_rgba(ICON_PNG)
+            .map_err(|e| e.to_string())
+            .and_then(|(rgba, w, h)| {
+                dioxus::desktop::tao::window::Icon::from_rgba(rgba, w, h).map_err(|e| e.to_string())
+            });
+        match icon {
             Ok(icon) => desktop = desktop.with_icon(icon),
             Err(e) => tracing::warn!(%e, "could not read the app icon"),
         }

@@ -2,7 +2,7 @@
 //! is sniffed (PNG, JPEG, GIF, WebP only), decoded in Rust within size and dimension
 //! limits, and shown as a PNG we encode ourselves from its pixels.
 
-use image::{ImageFormat, ImageReader, Limits};
+use image::{ImageFormat, Limits};
 use std::io::Cursor;
 use std::path::Path;
 
@@ -51,22 +51,51 @@ pub fn data_url(bytes: &[u8], edge: u32) -> Result<String, PictureError> {
         return Err(PictureError::TooBig(bytes.len() as u64));
     }
     let format = sniff(bytes).ok_or(PictureError::NotAPicture)?;
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_EDGE);
-    limits.max_image_height = Some(MAX_EDGE);
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|e| PictureError::Unreadable(e.to_string()))?;
+    let img = decode(bytes, format)?;
     let img = if img.width() > edge || img.height() > edge {
         img.thumbnail(edge, edge)
     } else {
         img
     };
+    // The PNG encoder named directly: `write_to` dispatches on the format at run time,
+    // which links every encoder the `image` crate was built with (AVIF's rav1e too).
     let mut png = Vec::new();
-    img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+    img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut png))
         .map_err(|e| PictureError::Unreadable(e.to_string()))?;
     Ok(format!("data:image/png;base64,{}", data_encoding::BASE64.encode(&png)))
+}
+
+/// Decodes with the decoder of `format` named directly, within the limits. (The
+/// `image` crate's format dispatch would link every decoder it was built with, and
+/// dioxus-desktop builds it with all of them.)
+fn decode(bytes: &[u8], format: ImageFormat) -> Result<image::DynamicImage, PictureError> {
+    use image::ImageDecoder;
+    use image::codecs::{gif::GifDecoder, jpeg::JpegDecoder, png::PngDecoder, webp::WebPDecoder};
+    let bad = |e: image::ImageError| PictureError::Unreadable(e.to_string());
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_EDGE);
+    limits.max_image_height = Some(MAX_EDGE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    fn load(mut d: impl ImageDecoder, limits: Limits) -> image::ImageResult<image::DynamicImage> {
+        d.set_limits(limits)?;
+        image::DynamicImage::from_decoder(d)
+    }
+    let r = Cursor::new(bytes);
+    match format {
+        ImageFormat::Png => load(PngDecoder::new(r).map_err(bad)?, limits),
+        ImageFormat::Jpeg => load(JpegDecoder::new(r).map_err(bad)?, limits),
+        ImageFormat::Gif => load(GifDecoder::new(r).map_err(bad)?, limits),
+        ImageFormat::WebP => load(WebPDecoder::new(r).map_err(bad)?, limits),
+        _ => return Err(PictureError::NotAPicture),
+    }
+    .map_err(bad)
+}
+
+/// The app icon as RGBA pixels (PNG decoded directly, see `decode`).
+pub fn icon_rgba(png: &[u8]) -> Result<(Vec<u8>, u32, u32), PictureError> {
+    let img = decode(png, ImageFormat::Png)?.into_rgba8();
+    let (w, h) = img.dimensions();
+    Ok((img.into_raw(), w, h))
 }
 
 /// `data_url` of a saved file.
@@ -107,6 +136,14 @@ mod tests {
         );
         let small = data_url(&png(20, 10), THUMB_EDGE).unwrap();
         assert!(small.starts_with("data:image/png;base64,"));
+    }
+
+    #[test]
+    fn the_app_icon_decodes_to_rgba() {
+        let (rgba, w, h) = icon_rgba(crate::ui::app::ICON_PNG).unwrap();
+        assert!(w >= 64 && h >= 64, "{w}x{h}");
+        assert_eq!(rgba.len(), (w * h * 4) as usize);
+        assert!(matches!(icon_rgba(b"not a png"), Err(PictureError::Unreadable(_))));
     }
 
     #[test]
