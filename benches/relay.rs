@@ -566,16 +566,21 @@ fn room_id(name: &str) -> Uuid {
     Uuid::new_v5(&NS, name.to_lowercase().as_bytes())
 }
 
-fn rss_mib(pid: u32) -> Option<f64> {
+/// A memory figure of a process from /proc/PID/status (VmRSS, VmHWM), in MiB.
+fn status_mib(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib: f64 = status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
         .ok()?;
     Some(kib / 1024.0)
+}
+
+fn rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmRSS:")
 }
 
 /// A `severus host` process of the build under test ($SEVERUS_BIN) on loopback.

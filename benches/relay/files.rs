@@ -76,15 +76,7 @@ async fn wait_line(lines: &mut mpsc::UnboundedReceiver<String>, pred: impl Fn(&s
 }
 
 fn peak_rss_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
+    super::status_mib(pid, "VmHWM:")
 }
 
 /// MiB/s of one 100 MiB file from one member to `receivers` others (time from the

@@ -61,15 +61,7 @@ fn cpu_secs(pid: u32) -> Option<f64> {
 }
 
 fn hwm_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
+    super::status_mib(pid, "VmHWM:")
 }
 
 /// One size: a fresh host process, `n` members, then the two phases.
