@@ -612,6 +612,12 @@ async fn host_process_with(extra: &[&str]) -> Option<(tokio::process::Child, Soc
 async fn host_rss(n: usize) -> Option<f64> {
     let cap = (n + 16).max(severus::protocol::limits::MAX_MEMBERS).to_string();
     let (mut child, addr, dir) = host_process_with(&["--max-members", &cap]).await?;
+    // A pause before the members come, to attach a heap profiler to the host
+    // (`heaptrack -p PID`); see BENCHMARKS.md.
+    if let Some(s) = std::env::var("BENCH_RSS_PAUSE").ok().and_then(|v| v.parse().ok()) {
+        eprintln!("host pid {:?}: {s} s before the members connect", child.id());
+        tokio::time::sleep(Duration::from_secs(s)).await;
+    }
     let mut keep = Vec::new();
     for i in 0..n {
         keep.push(Link::ours(addr, &format!("idle{i}")).await);

@@ -228,7 +228,9 @@ pub(crate) async fn write_loop<W: FrameSink>(
             _ = notify.notified(), if member.is_some() => None,
             _ = ticker.tick(), if ping => encode(&HostPacket::Ping { timestamp: crate::session::now_ms() }).map(Out::Frames),
         };
-        let batch = async {
+        // Boxed: its state (the nested write futures) is ~13 KiB, and held inline it
+        // would stay in every idle member's task; boxed it exists only while writing.
+        let batch = Box::pin(async {
             let mut next = first;
             let mut fed = 0;
             loop {
@@ -266,7 +268,7 @@ pub(crate) async fn write_loop<W: FrameSink>(
                 }
             }
             w.flush().await
-        };
+        });
         if !matches!(tokio::time::timeout(WRITE_TIMEOUT, batch).await, Ok(Ok(()))) {
             break;
         }
