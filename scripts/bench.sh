@@ -14,7 +14,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
   echo "bench: ulimit -n is $(ulimit -n); the 1000-member rows need 4096 (raise the hard limit)" >&2
 fi
 export SEVERUS_KEYSTORE=file
-cargo build --release --no-default-features --bin severus --bench relay --bench codec >&2
+cargo build --profile bench --no-default-features --bin severus --bench relay --bench codec >&2
 export SEVERUS_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/severus"
 if [ "$mode" = "--scale" ]; then
   svg=$(mktemp --suffix .svg)

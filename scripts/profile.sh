@@ -10,7 +10,7 @@ members="${1:-8}"
 command -v perf >/dev/null || { echo "profile: needs perf (apt-get install linux-perf)" >&2; exit 1; }
 export SEVERUS_KEYSTORE=file
 cargo build --profile profiling --no-default-features --bin severus >&2
-cargo build --release --no-default-features --bench relay >&2
+cargo build --profile bench --no-default-features --bench relay >&2
 export SEVERUS_BIN="$target/profiling/severus"
 out="$target/perf-host.data"
 BENCH_SCALE_SIZES="$members" BENCH_SCALE_PER_SENDER=6000 \
