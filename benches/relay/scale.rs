@@ -200,13 +200,17 @@ pub fn chart(points: &[Point]) -> String {
     let lmax = points.iter().map(|p| p.p99_ms).fold(1.0, f64::max) * 1.1;
     let yd = |v: f64| bottom - v / dmax * (bottom - top);
     let yl = |v: f64| bottom - v / lmax * (bottom - top);
-    let line = |f: &dyn Fn(&Point) -> f64, y: &dyn Fn(f64) -> f64| {
-        points
-            .iter()
-            .zip(&xs)
-            .map(|(p, &v)| format!("{:.1},{:.1}", x(v), y(f(p))))
-            .collect::<Vec<_>>()
-            .join(" ")
+    // Separate segments, not a polyline (some SVG renderers close a polyline).
+    let line = |f: &dyn Fn(&Point) -> f64, y: &dyn Fn(f64) -> f64, colour: &str| {
+        let pts: Vec<(f64, f64)> = points.iter().zip(&xs).map(|(p, &v)| (x(v), y(f(p)))).collect();
+        pts.windows(2)
+            .map(|w| {
+                format!(
+                    "<line x1='{:.1}' y1='{:.1}' x2='{:.1}' y2='{:.1}' stroke='{colour}' stroke-width='3'/>",
+                    w[0].0, w[0].1, w[1].0, w[1].1
+                )
+            })
+            .collect::<String>()
     };
     let mut s = format!(
         "<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' font-family='sans-serif' font-size='14'>\
@@ -215,10 +219,9 @@ pub fn chart(points: &[Point]) -> String {
          <line x1='{left}' y1='{bottom}' x2='{right}' y2='{bottom}' stroke='black'/>\
          <line x1='{left}' y1='{top}' x2='{left}' y2='{bottom}' stroke='black'/>\
          <line x1='{right}' y1='{top}' x2='{right}' y2='{bottom}' stroke='black'/>\
-         <polyline fill='none' stroke='#6d28d9' stroke-width='3' points='{}'/>\
-         <polyline fill='none' stroke='#ea580c' stroke-width='3' points='{}'/>",
-        line(&|p| p.deliveries_s, &yd),
-        line(&|p| p.p99_ms, &yl)
+         {}{}",
+        line(&|p| p.deliveries_s, &yd, "#6d28d9"),
+        line(&|p| p.p99_ms, &yl, "#ea580c")
     );
     for (p, &v) in points.iter().zip(&xs) {
         s += &format!(
