@@ -173,7 +173,9 @@ async fn js(script: &str) -> serde_json::Value {
 async fn until(what: &str, expr: &str) {
     let until = Instant::now() + Duration::from_secs(40);
     while Instant::now() < until {
-        if js(&format!("return !!({expr});")).await == serde_json::Value::Bool(true) {
+        // A poll whose eval fails (dioxus reports "Finished" when an eval's channel
+        // closes under it) is retried like a false one: the deadline still holds.
+        if let Ok(serde_json::Value::Bool(true)) = document::eval(&format!("return !!({expr});")).await {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
