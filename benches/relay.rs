@@ -7,6 +7,10 @@
 mod clients;
 #[path = "relay/files.rs"]
 mod files;
+#[path = "relay/phases.rs"]
+mod phases;
+#[path = "relay/rounds.rs"]
+mod rounds;
 #[path = "relay/scale.rs"]
 mod scale;
 
@@ -15,7 +19,6 @@ use severus::crypto::{HostIdentity, Identity};
 use severus::host::{Host, HostOptions};
 use severus::protocol::{ClientPacket, Conv, EntryBody, HostPacket, Resume, decode, encode};
 use severus::session::{self, HostVerifier, SessionReader, SessionWriter, TrustState, VerifierError};
-use severus::transport::tls;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -339,142 +342,6 @@ async fn members(
     v
 }
 
-/// Every member sends `per_sender` messages, in rounds of WINDOW each; a round ends
-/// when every member has received every message of it (so no queue ever grows past
-/// one round, for either relay). Returns messages accepted and fanned out per second.
-async fn throughput(ours: bool, addr: SocketAddr, n: usize, per_sender: usize) -> f64 {
-    let ms = members(ours, addr, n, "t").await;
-    let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let progress = Arc::new(tokio::sync::Notify::new());
-    let mut senders = Vec::new();
-    for (mut rx, tx) in ms {
-        senders.push(tx);
-        let (received, progress) = (received.clone(), progress.clone());
-        tokio::spawn(async move {
-            while rx.recv().await.is_some() {
-                received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                progress.notify_one();
-            }
-        });
-    }
-    let t0 = Instant::now();
-    let mut target = 0;
-    for round in 0..per_sender.div_ceil(WINDOW) {
-        for (i, tx) in senders.iter().enumerate() {
-            for k in 0..WINDOW {
-                let _ = tx.send(body(i, round * WINDOW + k, 0));
-            }
-        }
-        target += n * n * WINDOW;
-        while received.load(std::sync::atomic::Ordering::Relaxed) < target {
-            if tokio::time::timeout(Duration::from_secs(20), progress.notified())
-                .await
-                .is_err()
-            {
-                eprintln!(
-                    "throughput: stalled at {} of {target}",
-                    received.load(std::sync::atomic::Ordering::Relaxed)
-                );
-                return f64::NAN;
-            }
-        }
-    }
-    (n * per_sender.div_ceil(WINDOW) * WINDOW) as f64 / t0.elapsed().as_secs_f64()
-}
-
-/// One sender, `n` members: p50 and p99 of send-to-receive time over all receivers.
-async fn latency(ours: bool, addr: SocketAddr, n: usize, count: usize) -> (f64, f64) {
-    let mut ms = members(ours, addr, n, "l").await;
-    let t0 = Instant::now();
-    let (_, sender) = ms[0].clone_sender();
-    let mut recv_tasks = Vec::new();
-    for (mut rx, _) in ms.drain(..) {
-        recv_tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(count);
-            while lat.len() < count {
-                let Ok(Some(b)) = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await else {
-                    break;
-                };
-                if let Some((_, _, t)) = parse(&b) {
-                    lat.push((now_ns(t0).saturating_sub(t)) as f64 / 1e6);
-                }
-            }
-            lat
-        }));
-    }
-    for s in 0..count {
-        let _ = sender.send(body(0, s, now_ns(t0)));
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let mut all = Vec::new();
-    for t in recv_tasks {
-        all.extend(t.await.unwrap_or_default());
-    }
-    percentiles(all)
-}
-
-trait CloneSender {
-    fn clone_sender(&self) -> ((), mpsc::UnboundedSender<String>);
-}
-impl CloneSender for (mpsc::UnboundedReceiver<String>, mpsc::UnboundedSender<String>) {
-    fn clone_sender(&self) -> ((), mpsc::UnboundedSender<String>) {
-        ((), self.1.clone())
-    }
-}
-
-fn percentiles(mut v: Vec<f64>) -> (f64, f64) {
-    if v.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
-    (at(0.5), at(0.99))
-}
-
-/// Full connect (TCP + TLS + WebSocket + Noise + register) p50/p99 in ms.
-async fn connect_ours(addr: SocketAddr, count: usize) -> (f64, f64) {
-    let mut v = Vec::new();
-    for i in 0..count {
-        let t = Instant::now();
-        let l = Link::ours(addr, &format!("c{i}")).await;
-        v.push(t.elapsed().as_secs_f64() * 1e3);
-        drop(l);
-    }
-    percentiles(v)
-}
-
-/// Bare TCP + TLS 1.3 connect to a TLS server with the same certificate type.
-async fn connect_tls(count: usize) -> (f64, f64) {
-    let id = Identity::generate().expect("id");
-    let cfg = tls::server_config(&id).expect("tls");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acc = tokio_rustls::TlsAcceptor::from(cfg.clone());
-            tokio::spawn(async move {
-                if let Ok(mut s) = acc.accept(tcp).await {
-                    use tokio::io::AsyncReadExt;
-                    let mut b = [0u8; 1];
-                    let _ = s.read(&mut b).await;
-                }
-            });
-        }
-    });
-    let client = tokio_rustls::TlsConnector::from(tls::client_config().expect("tls"));
-    let mut v = Vec::new();
-    for _ in 0..count {
-        let t = Instant::now();
-        let tcp = TcpStream::connect(addr).await.expect("connect");
-        tcp.set_nodelay(true).ok();
-        let name = rustls::pki_types::ServerName::try_from(tls::SERVER_NAME).expect("name");
-        let s = client.connect(name, tcp).await.expect("tls");
-        v.push(t.elapsed().as_secs_f64() * 1e3);
-        drop(s);
-    }
-    percentiles(v)
-}
-
 /// A member away while `missed` lobby messages are posted comes back: ms from its
 /// registration to the last of them (everything replayed, in order, from the log).
 async fn replay(addr: SocketAddr, missed: usize) -> f64 {
@@ -671,10 +538,16 @@ async fn main() {
         return;
     }
     if std::env::var("BENCH_ONLY_FILES").is_ok() {
-        if let Some((ours, base, rss3)) = files::file_rows().await {
+        if let Some(f) = files::file_rows().await {
             println!(
-                "file_mib_s={ours:.1} tls_mib_s={base:.1} file_ratio={:.2} host_peak_rss_3_mib={rss3:.1}",
-                ours / base
+                "file_mib_s={:.1} tls_mib_s={:.1} file_ratio={:.2} spread={:.2} floor_mib_s={:.1} floor_ratio={:.2} host_peak_rss_3_mib={:.1}",
+                f.ours,
+                f.base,
+                f.ratio,
+                f.spread,
+                f.floor,
+                f.floor / f.base,
+                f.rss3
             );
         }
         return;
@@ -707,19 +580,23 @@ async fn main() {
         }
         return;
     }
+    let n_rounds = if smoke || quick { 1 } else { rounds::ROUNDS };
+    let rs = rounds::measure(n_rounds, per_sender, lat_count, connects).await;
+    if std::env::var("BENCH_ONLY_RATIOS").is_ok() {
+        for (name, pick) in [
+            (
+                "relay",
+                (|r: &rounds::Round| r.relay) as fn(&rounds::Round) -> (f64, f64),
+            ),
+            ("latency_64", |r| r.lat64_99),
+            ("connect", |r| r.connect_50),
+        ] {
+            let m = rounds::summarize(&rs, pick);
+            println!("{name}: ratio {:.2} spread {:.2}", m.ratio, m.spread);
+        }
+        return;
+    }
     let (_host, ours_addr) = our_host().await;
-    let plain_addr = plain_relay().await;
-
-    let r_ours = throughput(true, ours_addr, 8, per_sender).await;
-    let r_plain = throughput(false, plain_addr, 8, per_sender).await;
-    let (l8o50, l8o99) = latency(true, ours_addr, 8, lat_count).await;
-    let (l8p50, l8p99) = latency(false, plain_addr, 8, lat_count).await;
-    let (l64o50, l64o99) = latency(true, ours_addr, 64, lat_count).await;
-    let (l64p50, l64p99) = latency(false, plain_addr, 64, lat_count).await;
-    // Connect time on an idle host (members of the phases above are still there).
-    let (_idle_host, idle_addr) = our_host().await;
-    let (c50, c99) = connect_ours(idle_addr, connects).await;
-    let (t50, t99) = connect_tls(connects).await;
     let rss = if smoke { None } else { host_rss(100).await };
     let rss_1000 = if smoke { None } else { host_rss(1000).await };
     let replay_ms = replay(ours_addr, if smoke { 50 } else { 1000 }).await;
@@ -729,25 +606,31 @@ async fn main() {
 
     println!("| Measure | Severus | Baseline | Ratio |");
     println!("|---|---|---|---|");
-    row(
-        "Relay throughput, 8 members, 1 KiB (msgs/s in)",
-        r_ours,
-        r_plain,
-        "msg/s",
-        r_ours / r_plain,
-    );
-    row("Fan-out latency p50, 8 members", l8o50, l8p50, "ms", l8o50 / l8p50);
-    row("Fan-out latency p99, 8 members", l8o99, l8p99, "ms", l8o99 / l8p99);
-    row("Fan-out latency p50, 64 members", l64o50, l64p50, "ms", l64o50 / l64p50);
-    row("Fan-out latency p99, 64 members", l64o99, l64p99, "ms", l64o99 / l64p99);
-    row(
-        "Connect p50 (ours: TCP+TLS+WS+Noise+register; base: TCP+TLS)",
-        c50,
-        t50,
-        "ms",
-        c50 / t50,
-    );
-    row("Connect p99", c99, t99, "ms", c99 / t99);
+    let sum = |pick: fn(&rounds::Round) -> (f64, f64)| rounds::summarize(&rs, pick);
+    let relay = sum(|r| r.relay);
+    let lat64 = sum(|r| r.lat64_99);
+    let connect = sum(|r| r.connect_50);
+    let measures: [(&str, &str, rounds::Summary); 7] = [
+        (
+            "Relay throughput, 8 members, 1 KiB (msgs/s in)",
+            "msg/s",
+            sum(|r| r.relay),
+        ),
+        ("Fan-out latency p50, 8 members", "ms", sum(|r| r.lat8_50)),
+        ("Fan-out latency p99, 8 members", "ms", sum(|r| r.lat8_99)),
+        ("Fan-out latency p50, 64 members", "ms", sum(|r| r.lat64_50)),
+        ("Fan-out latency p99, 64 members", "ms", sum(|r| r.lat64_99)),
+        (
+            "Connect p50 (ours: TCP+TLS+WS+Noise+register; base: TCP+TLS)",
+            "ms",
+            sum(|r| r.connect_50),
+        ),
+        ("Connect p99", "ms", sum(|r| r.connect_99)),
+    ];
+    for (name, unit, m) in &measures {
+        let name = format!("{name}, median of {n_rounds} (ratio spread {:.0}%)", m.spread * 100.0);
+        row(&name, m.ours, m.base, unit, m.ratio);
+    }
     match rss {
         Some(m) => println!("| Host RSS, 100 idle members (own process) | {m:.1} MiB | - | - |"),
         None => println!("| Host RSS, 100 idle members | not measured (set SEVERUS_BIN) | - | - |"),
@@ -761,15 +644,25 @@ async fn main() {
         None => println!("| Host RSS, logs full | not measured (set SEVERUS_BIN) | - | - |"),
     }
     match file_rows {
-        Some((ours, base, rss3)) => {
+        Some(f) => {
             row(
-                "One 100 MiB file through the host (ours) vs a raw TLS copy (MiB/s)",
-                ours,
-                base,
+                "One 100 MiB file through the host (ours) vs a raw TLS copy (MiB/s, medians of 3)",
+                f.ours,
+                f.base,
                 "MiB/s",
-                ours / base,
+                f.ratio,
             );
-            println!("| Host peak RSS, three members pull one 100 MiB file at once | {rss3:.1} MiB | - | - |");
+            row(
+                "Files: the crypto floor (hash, chunk, Noise and TLS passes on 2 cores) vs the TLS copy",
+                f.floor,
+                f.base,
+                "MiB/s",
+                f.floor / f.base,
+            );
+            println!(
+                "| Host peak RSS, three members pull one 100 MiB file at once | {:.1} MiB | - | - |",
+                f.rss3
+            );
         }
         None => println!("| Files | not measured (set SEVERUS_BIN) | - | - |"),
     }
@@ -780,10 +673,14 @@ async fn main() {
     println!();
     println!(
         "relay_ratio={:.2} latency_ratio_64={:.2} connect_ratio={:.2} host_rss_100_mib={} host_rss_1000_mib={}",
-        r_ours / r_plain,
-        l64o99 / l64p99,
-        c50 / t50,
+        relay.ratio,
+        lat64.ratio,
+        connect.ratio,
         rss.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into()),
         rss_1000.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into())
+    );
+    println!(
+        "spread_relay={:.2} spread_latency_64={:.2} spread_connect={:.2} rounds={n_rounds}",
+        relay.spread, lat64.spread, connect.spread
     );
 }

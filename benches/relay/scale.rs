@@ -1,7 +1,8 @@
 //! The ceiling of one host: a `severus host` process ($SEVERUS_BIN) with 8 to 1024
 //! members, its throughput, fan-out latency, CPU and memory at each size, and a chart.
 
-use super::{Link, WINDOW, body, host_process_with, now_ns, parse, percentiles, rss_mib};
+use super::phases::percentiles;
+use super::{Link, WINDOW, body, host_process_with, now_ns, parse, rss_mib};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -1,6 +1,7 @@
 //! Receiving files: chunks pulled through the host a window at a time, opened with the
-//! offer's key, written into `.NAME.part`, checked against the offer's SHA-256, then
-//! renamed to a name that overwrites nothing. A failure leaves nothing behind.
+//! offer's key, written into `.NAME.part`, hashed as it fills in and checked against
+//! the offer's SHA-256, then renamed to a name that overwrites nothing. A failure
+//! leaves nothing behind.
 
 use super::files::{Download, failed};
 use super::runner::Runner;
@@ -13,8 +14,11 @@ use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom, Write};
 use uuid::Uuid;
 
-/// Ask for more once this many chunks of the window came in.
-const REFILL: u32 = FILE_WINDOW_CHUNKS / 3;
+/// Ask for more once this many chunks of the window came in: small, so the window
+/// stays nearly full (a refill costs one small request; a half-empty window costs a
+/// round trip through the host and the sender with nothing moving).
+const REFILL: u32 = 2;
+const _: () = assert!(REFILL >= 1 && REFILL < FILE_WINDOW_CHUNKS);
 
 impl Runner {
     /// `Command::Download`: fetch an offered file (or queue it behind the others).
@@ -70,6 +74,8 @@ impl Runner {
                 have_count: 0,
                 in_flight: BTreeSet::new(),
                 done: 0,
+                hash: sha2::Sha256::default(),
+                hashed: 0,
                 reported: None,
                 last_chunk: tokio::time::Instant::now(),
             },
@@ -86,7 +92,8 @@ impl Runner {
             return;
         };
         let room = FILE_WINDOW_CHUNKS as usize - d.in_flight.len().min(FILE_WINDOW_CHUNKS as usize);
-        let next: Vec<u32> = (0..d.chunks)
+        // Every chunk before `hashed` is in.
+        let next: Vec<u32> = (d.hashed..d.chunks)
             .filter(|i| !d.have[*i as usize] && !d.in_flight.contains(i))
             .take(room)
             .collect();
@@ -152,6 +159,9 @@ impl Runner {
         }
         d.have[index as usize] = true;
         d.have_count += 1;
+        if let Err(e) = d.hash_in(index, &plain) {
+            return self.download_failed(transfer, format!("cannot read back: {e}")).await;
+        }
         d.last_chunk = tokio::time::Instant::now();
         d.done += plain.len() as u64;
         if d.have_count == d.chunks {
@@ -172,10 +182,9 @@ impl Runner {
         let Some(mut d) = self.files.downloads.remove(&transfer) else {
             return;
         };
-        let mut sum = sha2::Sha256::default();
-        let ok = d.file.flush().is_ok() && hash_file(&mut d.file, &mut sum).is_ok() && {
+        let ok = d.file.flush().is_ok() && d.hashed == d.chunks && {
             use sha2::Digest;
-            sum.finalize().as_slice() == d.offer.sha256.as_slice()
+            d.hash.finalize().as_slice() == d.offer.sha256.as_slice()
         };
         drop(d.file);
         let name = safe_name(&d.offer.name);
@@ -225,19 +234,6 @@ impl Runner {
     }
 }
 
-fn hash_file(f: &mut std::fs::File, sum: &mut sha2::Sha256) -> std::io::Result<()> {
-    use sha2::Digest;
-    f.seek(SeekFrom::Start(0))?;
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        sum.update(&buf[..n]);
-    }
-}
-
 /// Sorted indices as (start, length) runs.
 fn runs(indices: &[u32]) -> Vec<(u32, u32)> {
     let mut out: Vec<(u32, u32)> = vec![];
@@ -251,6 +247,28 @@ fn runs(indices: &[u32]) -> Vec<(u32, u32)> {
 }
 
 impl Download {
+    /// Chunk `index` (`plain`) is written: the hash moves over it if it is next, and
+    /// over the chunks after it that came early (read back from the file).
+    fn hash_in(&mut self, index: u32, plain: &[u8]) -> std::io::Result<()> {
+        use sha2::Digest;
+        if index != self.hashed {
+            return Ok(());
+        }
+        self.hash.update(plain);
+        self.hashed += 1;
+        let mut buf = vec![];
+        while self.hashed < self.chunks && self.have[self.hashed as usize] {
+            let at = u64::from(self.hashed) * CHUNK_LEN as u64;
+            let len = self.offer.size.saturating_sub(at).min(CHUNK_LEN as u64) as usize;
+            buf.resize(len, 0);
+            self.file.seek(SeekFrom::Start(at))?;
+            self.file.read_exact(&mut buf)?;
+            self.hash.update(&buf);
+            self.hashed += 1;
+        }
+        Ok(())
+    }
+
     fn progress(&mut self, transfer: Uuid) -> Option<Event> {
         let now = tokio::time::Instant::now();
         if self.reported.is_some_and(|t| now < t + super::uploads::PROGRESS_EVERY) {
@@ -269,6 +287,70 @@ impl Download {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use sha2::Digest;
+
+    fn download(file: std::fs::File, size: u64) -> Download {
+        let chunks = chunk_count(size) as u32;
+        Download {
+            offer: crate::group::FileOffer {
+                transfer: Uuid::nil(),
+                name: "f".into(),
+                size,
+                media_type: String::new(),
+                sha256: vec![],
+                key: vec![],
+            },
+            key: [0; 32],
+            from: "a".into(),
+            part: "unused".into(),
+            file,
+            chunks,
+            have: vec![false; chunks as usize],
+            have_count: 0,
+            in_flight: BTreeSet::new(),
+            done: 0,
+            hash: sha2::Sha256::default(),
+            hashed: 0,
+            reported: None,
+            last_chunk: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Chunks that come out of order are hashed in file order all the same.
+    #[test]
+    fn the_hash_follows_the_file_whatever_the_order() {
+        let size = 3 * CHUNK_LEN as u64 + 100;
+        let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+        let dir = tempfile::tempdir().expect("dir");
+        let file = std::fs::OpenOptions::new()
+            .create_new(true)
+            .read(true)
+            .write(true)
+            .open(dir.path().join("p"))
+            .expect("file");
+        let mut d = download(file, size);
+        for index in [2u32, 3, 0, 1] {
+            let at = index as usize * CHUNK_LEN;
+            let plain = &data[at..(at + CHUNK_LEN).min(data.len())];
+            d.file.seek(SeekFrom::Start(at as u64)).expect("seek");
+            d.file.write_all(plain).expect("write");
+            d.have[index as usize] = true;
+            d.hash_in(index, plain).expect("hash");
+            assert_eq!(
+                d.hashed,
+                if index == 1 {
+                    4
+                } else if index == 0 {
+                    1
+                } else {
+                    0
+                }
+            );
+        }
+        assert_eq!(d.hash.finalize().as_slice(), sha2::Sha256::digest(&data).as_slice());
+    }
+
     #[test]
     fn runs_of_indices() {
         assert_eq!(super::runs(&[0, 1, 2, 5, 6, 9]), vec![(0, 3), (5, 2), (9, 1)]);

@@ -55,6 +55,10 @@ pub(crate) struct Download {
     /// Chunks asked for and not yet in.
     pub in_flight: BTreeSet<u32>,
     pub done: u64,
+    /// SHA-256 of the chunks `0..hashed` (hashed as the file fills in, so the check at
+    /// the end costs nothing).
+    pub hash: sha2::Sha256,
+    pub hashed: u32,
     pub reported: Option<tokio::time::Instant>,
     /// When the last chunk came (or the download started): a stall asks again.
     pub last_chunk: tokio::time::Instant,
