@@ -35,4 +35,6 @@ if [ -n "$quick" ]; then
 else
   cargo bench --no-default-features --bench codec 2>&1 | grep -E "^(codec|noise|mls)|time:|thrpt:|size of" >&2 || true
 fi
-cargo bench --no-default-features --bench relay -- $quick 2>/dev/null | grep -E "^\||^relay_ratio|^$"
+# Each round's ratios and each file run go to stderr as they end.
+cargo bench --no-default-features --bench relay -- $quick 2> >(grep -E "^(round|files)" >&2) \
+  | grep -E "^\||^relay_ratio|^spread_|^$"

@@ -3,9 +3,12 @@
 
 mod backoff;
 mod command;
+mod commands;
 mod connect;
 mod downloads;
 mod files;
+mod hosting;
+mod inbound;
 mod link;
 mod runner;
 mod uploads;

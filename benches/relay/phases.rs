@@ -2,7 +2,7 @@
 //! blocks, so that what the machine does meanwhile (another process, a noisy
 //! neighbour) falls on both sides alike: throughput, fan-out latency, connect time.
 
-use super::{Link, WINDOW, body, members, now_ns, parse};
+use super::{Link, Seen, WINDOW, body, members, now_ns};
 use severus::crypto::Identity;
 use severus::transport::tls;
 use std::net::SocketAddr;
@@ -111,7 +111,7 @@ pub async fn throughput(ours: SocketAddr, plain: SocketAddr, n: usize, per_sende
 
 /// Collects send-to-receive times of every member of one relay.
 fn receivers(
-    ms: Vec<(mpsc::UnboundedReceiver<String>, mpsc::UnboundedSender<String>)>,
+    ms: Vec<(mpsc::UnboundedReceiver<Seen>, mpsc::UnboundedSender<String>)>,
     t0: Instant,
     count: usize,
 ) -> (mpsc::UnboundedSender<String>, Vec<tokio::task::JoinHandle<Vec<f64>>>) {
@@ -122,12 +122,10 @@ fn receivers(
             tokio::spawn(async move {
                 let mut lat = Vec::with_capacity(count);
                 while lat.len() < count {
-                    let Ok(Some(b)) = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await else {
+                    let Ok(Some((_, _, t))) = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await else {
                         break;
                     };
-                    if let Some((_, _, t)) = parse(&b) {
-                        lat.push((now_ns(t0).saturating_sub(t)) as f64 / 1e6);
-                    }
+                    lat.push((now_ns(t0).saturating_sub(t)) as f64 / 1e6);
                 }
                 lat
             })

@@ -2,7 +2,7 @@
 //! members, its throughput, fan-out latency, CPU and memory at each size, and a chart.
 
 use super::phases::percentiles;
-use super::{Link, WINDOW, body, host_process_with, now_ns, parse, rss_mib};
+use super::{Link, WINDOW, body, host_process_with, now_ns, rss_mib};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -91,15 +91,13 @@ pub async fn point(n: usize) -> Option<Point> {
         senders.push(tx);
         let (received, progress, lat) = (received.clone(), progress.clone(), lat.clone());
         tasks.push(tokio::spawn(async move {
-            while let Some(b) = rx.recv().await {
-                if let Some((_, _, t)) = parse(&b) {
-                    if t > 0 {
-                        let ms = now_ns(t0).saturating_sub(t) as f64 / 1e6;
-                        lat.lock().unwrap_or_else(|p| p.into_inner()).push(ms);
-                    }
-                    received.fetch_add(1, Ordering::Relaxed);
-                    progress.notify_one();
+            while let Some((_, _, t)) = rx.recv().await {
+                if t > 0 {
+                    let ms = now_ns(t0).saturating_sub(t) as f64 / 1e6;
+                    lat.lock().unwrap_or_else(|p| p.into_inner()).push(ms);
                 }
+                received.fetch_add(1, Ordering::Relaxed);
+                progress.notify_one();
             }
         }));
     }

@@ -66,61 +66,10 @@ pub struct Groups {
     groups: BTreeMap<Conv, MlsGroup>,
 }
 
-/// A fresh MLS signature key, as the bytes the key store keeps (private key inside).
-pub fn new_signature_key() -> Result<Vec<u8>, GroupError> {
-    let kp = SignatureKeyPair::new(SignatureScheme::ED25519).map_err(mls)?;
-    kp.tls_serialize_detached().map_err(mls)
-}
-
-/// The public half of a stored signature key.
-pub fn signature_public(stored: &[u8]) -> Option<Vec<u8>> {
-    SignatureKeyPair::tls_deserialize_exact_bytes(stored)
-        .ok()
-        .map(|k| k.to_public_vec())
-}
-
-fn join_config() -> MlsGroupJoinConfig {
-    MlsGroupJoinConfig::builder()
-        .use_ratchet_tree_extension(true)
-        .max_past_epochs(MAX_PAST_EPOCHS)
-        .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
-        .build()
-}
-
-fn create_config(host_key: Option<&[u8]>) -> Result<MlsGroupCreateConfig, GroupError> {
-    let mut b = MlsGroupCreateConfig::builder()
-        .ciphersuite(CIPHERSUITE)
-        .use_ratchet_tree_extension(true)
-        .max_past_epochs(MAX_PAST_EPOCHS)
-        .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY);
-    if let Some(key) = host_key {
-        // The host may propose removals (members who left), as an external sender.
-        let sender = ExternalSender::new(
-            key.to_vec().into(),
-            BasicCredential::new(HOST_CREDENTIAL.to_vec()).into(),
-        );
-        let ext = Extensions::single(Extension::ExternalSenders(vec![sender])).map_err(mls)?;
-        b = b.with_group_context_extensions(ext);
-    }
-    Ok(b.build())
-}
-
-/// A commit as it goes to the host, with what goes with it (the next GroupInfo, or
-/// a Welcome), both in MLS wire form.
-pub type CommitOut = (Vec<u8>, Vec<u8>);
-
-/// The identity in the host's external-sender credential.
-pub const HOST_CREDENTIAL: &[u8] = b"severus host";
-
-/// Who a credential says it is.
-pub(crate) fn member_id(c: &Credential) -> Result<MemberId, GroupError> {
-    let basic = BasicCredential::try_from(c.clone()).map_err(|_| GroupError::BadCredential)?;
-    MemberId::from_bytes(basic.identity()).ok_or(GroupError::BadCredential)
-}
-
-fn wire(m: &MlsMessageOut) -> Result<Vec<u8>, GroupError> {
-    m.tls_serialize_detached().map_err(mls)
-}
+mod config;
+pub(crate) use config::member_id;
+pub use config::{CommitOut, HOST_CREDENTIAL, new_signature_key, signature_public};
+use config::{create_config, join_config, wire};
 
 impl Groups {
     /// A member `me` with its stored signature key and no groups yet.

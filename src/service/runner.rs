@@ -2,17 +2,16 @@
 //! turns packets into events, pings, reports host stats, and drains before quitting.
 
 use super::backoff::{OUTBOX_LIMIT, Reconnect};
-use super::command::{Command, HostConfig};
+use super::command::Command;
 use super::connect::ClientEndpoint;
 use crate::client::{ChatState, Event};
 use crate::crypto::Identity;
 use crate::host::Host;
-use crate::protocol::limits::{MAX_BODY_LEN, PING_INTERVAL};
+use crate::protocol::limits::PING_INTERVAL;
 use crate::protocol::{ClientPacket, HostPacket};
 use crate::session::{HostVerifier, Link, now_ms};
 use crate::transport::iroh::IrohOptions;
 use crate::trust::{KeyStoreError, KnownHosts, load_or_create_identity, sessions};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,8 +131,8 @@ fn start(
 pub(super) struct Runner {
     pub(super) identity: Arc<Identity>,
     pub(super) verifier: Arc<dyn HostVerifier>,
-    events: mpsc::Sender<Event>,
-    host: Option<Host>,
+    pub(super) events: mpsc::Sender<Event>,
+    pub(super) host: Option<Host>,
     pub(super) link: Option<Link>,
     pub(super) chat: ChatState,
     /// Last connect target, name and network options: to connect again after Trust,
@@ -142,7 +141,7 @@ pub(super) struct Runner {
     /// known_hosts name of the host we are linked to ("local" for our own).
     pub(super) host_key: String,
     /// Set while draining: when to give up waiting.
-    drain_until: Option<tokio::time::Instant>,
+    pub(super) drain_until: Option<tokio::time::Instant>,
     /// The iroh endpoint used to join tickets.
     pub(super) endpoint: ClientEndpoint,
     /// Set while the link is down and we try again.
@@ -158,21 +157,21 @@ pub(super) struct Runner {
     /// The memory file of the current host and name.
     pub(super) memory_path: Option<PathBuf>,
     /// When to write the memory next (set after a change).
-    save_at: Option<tokio::time::Instant>,
+    pub(super) save_at: Option<tokio::time::Instant>,
     /// When to encrypt stale DMs again if no epoch change came.
-    retry_at: Option<tokio::time::Instant>,
+    pub(super) retry_at: Option<tokio::time::Instant>,
     /// Receipts on (the user's setting).
-    receipts: bool,
+    pub(super) receipts: bool,
     /// Everything that arrives counts as read (the command line).
-    read_on_arrival: bool,
+    pub(super) read_on_arrival: bool,
     /// When to look for stalled downloads (set while any runs).
     pub(super) file_check_at: Option<tokio::time::Instant>,
     /// When to send receipts (set when some are due).
-    receipt_at: Option<tokio::time::Instant>,
+    pub(super) receipt_at: Option<tokio::time::Instant>,
     /// When we last said we type, per conversation.
     pub(super) typed: std::collections::HashMap<crate::protocol::Conv, tokio::time::Instant>,
     /// When to commit host proposals nobody committed.
-    commit_at: Option<tokio::time::Instant>,
+    pub(super) commit_at: Option<tokio::time::Instant>,
 }
 
 async fn next_packet(link: &mut Option<Link>) -> Option<HostPacket> {
@@ -190,7 +189,7 @@ async fn deadline(until: Option<tokio::time::Instant>) {
 }
 
 impl Runner {
-    async fn run(mut self, mut cmds: mpsc::Receiver<Command>) {
+    pub(super) async fn run(mut self, mut cmds: mpsc::Receiver<Command>) {
         let mut ping = tokio::time::interval(PING_INTERVAL);
         let mut stats = tokio::time::interval(Duration::from_secs(1));
         loop {
@@ -254,7 +253,7 @@ impl Runner {
 
     /// A clean quit: tells the host (so others see us leave at once), waits briefly for
     /// its answer, and drops the link.
-    async fn bye(&mut self) {
+    pub(super) async fn bye(&mut self) {
         self.save_memory();
         let Some(mut link) = self.link.take() else { return };
         let id = Uuid::new_v4();
@@ -272,7 +271,7 @@ impl Runner {
     }
 
     /// The keys our groups are made with.
-    fn keys(&self) -> crate::client::MlsKeys {
+    pub(super) fn keys(&self) -> crate::client::MlsKeys {
         crate::client::MlsKeys {
             signature: self.identity.mls_signature.clone(),
             noise: self.identity.noise_public,
@@ -295,14 +294,14 @@ impl Runner {
     }
 
     /// Writes the memory of the current host if it changed.
-    fn save_memory(&mut self) {
+    pub(super) fn save_memory(&mut self) {
         if self.chat.is_dirty() {
             self.save_memory_now();
         }
     }
 
     /// Writes the memory of the current host (group secrets inside, encrypted).
-    fn save_memory_now(&mut self) {
+    pub(super) fn save_memory_now(&mut self) {
         self.save_at = None;
         if let Some(path) = &self.memory_path
             && let Err(e) = sessions::save(path, &self.chat.memory(), &self.identity.storage_key)
@@ -322,14 +321,14 @@ impl Runner {
 
     /// Sends a tracked request, or reports it failed with its text.
     /// Shows a request of ours as on its way (messages and DMs), then sends it.
-    async fn send_request(&mut self, p: ClientPacket) {
+    pub(super) async fn send_request(&mut self, p: ClientPacket) {
         let id = p.request_id().unwrap_or_default();
         self.queued(id).await;
         self.transmit(id, p).await;
     }
 
     /// The `Queued` event for request `id`, if it is a message or a DM.
-    async fn queued(&mut self, id: Uuid) {
+    pub(super) async fn queued(&mut self, id: Uuid) {
         let queued = match self.chat.pending().find(|(i, _)| *i == id).map(|(_, p)| p.clone()) {
             Some(crate::client::Pending::Message { room_id, body, .. }) => Some(Event::Queued {
                 id,
@@ -402,294 +401,6 @@ impl Runner {
         }
         if self.file_check_at.is_none() && !self.files.downloads.is_empty() {
             self.file_check_at = Some(tokio::time::Instant::now() + crate::protocol::limits::FILE_STALL);
-        }
-    }
-
-    async fn command(&mut self, cmd: Command) {
-        match cmd {
-            Command::StartHost(cfg) => self.start_host(cfg).await,
-            Command::StopHost => {
-                if let Some(h) = self.host.take() {
-                    h.close().await;
-                    if self.host_key == "local" {
-                        self.link = None;
-                        self.chat = ChatState::default();
-                    }
-                    self.emit(Event::HostStopped).await;
-                }
-            }
-            Command::Connect { target, name, net } => self.connect(target, name, net).await,
-            Command::Trust { host, identity } => match self.verifier.trust(&host, &identity) {
-                Ok(()) => {
-                    if let Some((t, n, net)) = self.target.clone() {
-                        self.connect(t, n, net).await;
-                    }
-                }
-                Err(e) => self.emit(Event::ConnectFailed { reason: e.to_string() }).await,
-            },
-            Command::Send { room_id, text } => {
-                if let Some(e) = self.check_body(&text) {
-                    return self.emit(e).await;
-                }
-                if !self.chat.in_room(room_id) {
-                    let reason = format!("you are not a member of {}", self.chat.room_name(room_id));
-                    let text = Some(text);
-                    return self
-                        .emit(Event::Failed {
-                            id: Uuid::nil(),
-                            reason,
-                            text,
-                        })
-                        .await;
-                }
-                let (id, packets) = self.chat.message(room_id, text);
-                self.queued(id).await;
-                for p in packets {
-                    self.transmit(id, p).await;
-                }
-                self.flush_outbox().await;
-            }
-            Command::Dm { to, text } => {
-                if let Some(e) = self.check_body(&text) {
-                    return self.emit(e).await;
-                }
-                match self.chat.dm(&to, text.clone()) {
-                    Some((id, packets)) => {
-                        self.queued(id).await;
-                        for p in packets {
-                            let pid = p.request_id().unwrap_or(id);
-                            self.transmit(pid, p).await;
-                        }
-                        self.flush_outbox().await;
-                    }
-                    None => {
-                        let reason = format!("nobody named '{to}' is here");
-                        self.emit(Event::Failed {
-                            id: Uuid::nil(),
-                            reason,
-                            text: Some(text),
-                        })
-                        .await;
-                    }
-                }
-            }
-            Command::UpdateKeys { to } => {
-                if let Some(p) = self.chat.rotate_keys(&to) {
-                    self.send_request(p).await;
-                }
-            }
-            Command::CreateRoom { name } => {
-                let p = self.chat.create_room(name);
-                self.send_request(p).await;
-            }
-            Command::JoinRoom { room } => {
-                let p = self.chat.join_room(room);
-                self.send_request(p).await;
-            }
-            Command::LeaveRoom { room_id } => {
-                let p = self.chat.leave_room(room_id);
-                self.send_request(p).await;
-            }
-            Command::SendFile { to, path } => self.send_file(to, path).await,
-            Command::Download { transfer } => self.download(transfer).await,
-            Command::CancelFile { transfer } => {
-                self.close_upload(transfer).await;
-                self.download_failed(transfer, "cancelled".into()).await;
-            }
-            Command::SetDownloads { dir } => self.files.dir = dir,
-            Command::SetReceipts { on } => {
-                self.receipts = on;
-                self.chat.set_receipts(on);
-            }
-            Command::ReadOnArrival => {
-                self.read_on_arrival = true;
-                self.chat.read_on_arrival();
-            }
-            Command::MarkRead { conv } => {
-                if let Some(c) = self.conv_of(&conv) {
-                    self.chat.mark_read(&c);
-                }
-            }
-            Command::Typing { conv, on } => self.typing(conv, on).await,
-            Command::Forget { host } => {
-                if let Err(e) = self.verifier.forget(&host) {
-                    let message = format!("could not forget {host}: {e}");
-                    self.emit(Event::Error { message }).await;
-                }
-            }
-            Command::SafetyNumber { name } => self.safety_number(&name).await,
-            Command::MarkVerified { name } => self.mark_verified(&name).await,
-            Command::Shutdown => {}
-            Command::Drain => {
-                if self.chat.pending_count() == 0 {
-                    self.emit(Event::Drained).await;
-                } else {
-                    self.drain_until = Some(tokio::time::Instant::now() + DRAIN_TIMEOUT);
-                }
-            }
-            Command::Disconnect => {
-                let was_reconnecting = self.reconnect.take().is_some();
-                let had_link = self.link.is_some();
-                self.bye().await;
-                if had_link || was_reconnecting {
-                    for e in self.chat.fail_all("disconnected before the host acknowledged it") {
-                        self.emit(e).await;
-                    }
-                    self.chat.reset_link();
-                    self.emit(Event::Disconnected { reason: None }).await;
-                }
-            }
-            Command::JoinOrCreateRoom { name } => {
-                let p = self.chat.join_or_create(name);
-                self.send_request(p).await;
-            }
-        }
-    }
-
-    fn check_body(&self, text: &str) -> Option<Event> {
-        let reason = if text.trim().is_empty() {
-            "empty message".to_string()
-        } else if text.len() > MAX_BODY_LEN {
-            format!("message is {} bytes, the limit is {MAX_BODY_LEN}", text.len())
-        } else {
-            return None;
-        };
-        Some(Event::Failed {
-            id: Uuid::nil(),
-            reason,
-            text: Some(text.to_string()),
-        })
-    }
-
-    async fn start_host(&mut self, cfg: HostConfig) {
-        if self.host.is_some() {
-            return self
-                .emit(Event::HostFailed {
-                    reason: "already hosting".into(),
-                })
-                .await;
-        }
-        let mut host = Host::with_options(self.identity.clone(), cfg.options.clone());
-        let mut direct = None;
-        if cfg.direct {
-            let bind = SocketAddr::new(cfg.bind, cfg.port);
-            match host.listen_tcp(bind).await {
-                Ok(addr) => direct = Some(addr),
-                Err(e) => {
-                    host.shutdown();
-                    let reason = format!("could not listen on {bind}: {e}");
-                    return self.emit(Event::HostFailed { reason }).await;
-                }
-            }
-        }
-        let (mut ticket, mut warning) = (None, None);
-        if let Some(opts) = &cfg.iroh {
-            match host.listen_iroh(opts).await {
-                Ok((t, w)) => (ticket, warning) = (Some(t), w),
-                Err(e) => {
-                    host.shutdown();
-                    return self.emit(Event::HostFailed { reason: e.to_string() }).await;
-                }
-            }
-        }
-        let fingerprint = host.fingerprint();
-        let invite = crate::protocol::Invite {
-            fingerprint: fingerprint.0,
-            addresses: direct.map(crate::transport::interfaces::reachable).unwrap_or_default(),
-            ticket: ticket.clone(),
-            secret: cfg.options.join_secret,
-        }
-        .encode();
-        self.emit(Event::HostingStarted {
-            direct,
-            ticket,
-            fingerprint,
-            invite,
-        })
-        .await;
-        if let Some(message) = warning {
-            self.emit(Event::Error { message }).await;
-        }
-        if let Some(name) = cfg.name {
-            self.link = Some(host.connect_local());
-            self.host_key = "local".into();
-            self.host_fp = Some(self.identity.fingerprint());
-            // The host user remembers its groups like any member: after a restart it
-            // offers the groups everyone still has, instead of starting new ones.
-            self.chat = ChatState::default();
-            self.memory_path = None;
-            self.load_memory(&name);
-            self.chat.set_join_secret(cfg.options.join_secret);
-            self.load_verified().await;
-            let register = self.chat.register(name);
-            self.send_raw(register);
-        }
-        self.host = Some(host);
-    }
-
-    async fn packet(&mut self, p: HostPacket) {
-        match p {
-            HostPacket::Ping { timestamp } => {
-                self.send_raw(ClientPacket::Pong { timestamp });
-                return;
-            }
-            // Files are the service's: chunks are read and written here.
-            HostPacket::FileWanted { transfer, indices } => return self.file_wanted(transfer, indices).await,
-            HostPacket::FileChunk { transfer, index, data } => return self.file_chunk(transfer, index, data).await,
-            HostPacket::FileGone { transfer, reason } => return self.download_failed(transfer, reason).await,
-            HostPacket::Ack { id, .. } if self.files.opening.contains_key(&id) => {
-                return self.file_opened(id, None).await;
-            }
-            HostPacket::Refused { id, reason } if self.files.opening.contains_key(&id) => {
-                return self.file_opened(id, Some(reason)).await;
-            }
-            _ => {}
-        }
-        let welcome = matches!(p, HostPacket::Welcome { .. });
-        // Back after a drop: said as soon as the host welcomes us, before anything it
-        // answers or replays.
-        if let HostPacket::Welcome { resumed, .. } = &p
-            && self.resuming
-        {
-            self.resuming = false;
-            self.emit(Event::Reconnected { resumed: *resumed }).await;
-        }
-        for e in self.chat.on_packet(p) {
-            // The client state says "connected" once the lobby's group is ready (so what
-            // others send from then on is readable): the service adds the host's name.
-            if let Event::Connected { me, .. } = e {
-                // A first ping right away, so the latency shows without waiting an interval.
-                self.send_raw(ClientPacket::Ping { timestamp: now_ms() });
-                let host = self.host_key.clone();
-                self.emit(Event::Connected { me, host }).await;
-                continue;
-            }
-            let refused = matches!(e, Event::RegistrationRefused { .. });
-            if let Event::FileOffered {
-                offer,
-                from,
-                own: false,
-                ..
-            } = &e
-            {
-                self.files.remember_offer(offer.clone(), from.clone());
-            }
-            self.emit(e).await;
-            if refused {
-                self.link = None;
-                self.give_up("the host refused the name after reconnecting").await;
-            }
-        }
-        if welcome {
-            self.downloads_resume();
-        }
-        self.flush_outbox().await;
-        if self.chat.is_dirty() && self.save_at.is_none() && self.memory_path.is_some() {
-            self.save_at = Some(tokio::time::Instant::now() + MEMORY_SAVE_DELAY);
-        }
-        if self.drain_until.is_some() && self.chat.pending_count() == 0 {
-            self.drain_until = None;
-            self.emit(Event::Drained).await;
         }
     }
 }

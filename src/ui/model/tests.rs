@@ -2,6 +2,7 @@
 
 use super::files::FileState;
 use super::*;
+use crate::protocol::UserInfo;
 use crate::service::StatsSnapshot;
 
 fn connected() -> Model {
