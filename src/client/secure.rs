@@ -322,6 +322,13 @@ impl ChatState {
                 vec![]
             }
             Ok(Incoming::Own) | Err(GroupError::Duplicate) => vec![],
+            // One message lost to reordering: said, but the group is in step (a rejoin
+            // would lose what comes meanwhile).
+            Err(e @ GroupError::OutOfOrder) => vec![Event::Undecryptable {
+                conv: conv.clone(),
+                label: self.conv_label(conv),
+                reason: e.to_string(),
+            }],
             Err(e) if !matches!(conv, Conv::Dm { .. }) => self.unreadable(conv, message, e.to_string()),
             Err(e) => {
                 if matches!(e, GroupError::NoGroup | GroupError::OutOfSync) {

@@ -12,6 +12,10 @@ pub enum GroupError {
     OutOfSync,
     #[error("already read")]
     Duplicate,
+    /// The message came too far out of order to open (its keys are gone or not yet
+    /// derived); the group itself is fine.
+    #[error("this message came too far out of order to be read")]
+    OutOfOrder,
     #[error("the key package is not acceptable: {0}")]
     BadKeyPackage(String),
     #[error("a group credential does not say who it is")]

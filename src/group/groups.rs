@@ -22,6 +22,18 @@ pub const CIPHERSUITE: Ciphersuite = Ciphersuite::MLS_128_DHKEMX25519_CHACHA20PO
 /// commit still opens after it (openmls keeps none by default).
 pub const MAX_PAST_EPOCHS: usize = 3;
 
+/// Generations of one sender that may arrive after a later one of the same epoch and
+/// still open (openmls's default is 5). Receipts and typing notes are MLS messages of
+/// the same group that the host relays at once, while logged messages wait their turn
+/// in each receiver's log: a receiver that is behind (a slow link, a busy phone) sees a
+/// sender's signals overtake that sender's logged messages. At most a signal a second
+/// per sender and conversation, so this covers a minute behind; the cost is up to this
+/// many kept secrets per sender, for that window only.
+pub const OUT_OF_ORDER_TOLERANCE: u32 = 64;
+
+/// Generations a message may skip ahead (openmls's default).
+pub const MAX_FORWARD_DISTANCE: u32 = 1000;
+
 /// A new group and what the host needs to order it.
 #[derive(Debug, Clone)]
 pub struct Created {
@@ -104,7 +116,11 @@ impl Groups {
         let mut g = Self::with_provider(signature, me, Provider::with_entries(entries))?;
         for (conv, id) in saved.convs {
             let gid = GroupId::from_slice(&id);
-            if let Some(group) = MlsGroup::load(g.provider.storage(), &gid).map_err(mls)? {
+            if let Some(mut group) = MlsGroup::load(g.provider.storage(), &gid).map_err(mls)? {
+                // Groups saved by an older version get today's configuration.
+                group
+                    .set_configuration(g.provider.storage(), &join_config())
+                    .map_err(mls)?;
                 g.groups.insert(conv, group);
             }
         }
@@ -368,6 +384,8 @@ impl Groups {
             let text = format!("{e:?}");
             if text.contains("SecretReuse") {
                 GroupError::Duplicate
+            } else if text.contains("TooDistantInThePast") || text.contains("TooDistantInTheFuture") {
+                GroupError::OutOfOrder
             } else if text.contains("WrongEpoch") {
                 GroupError::OutOfSync
             } else {

@@ -5,7 +5,7 @@
 use super::super::credential::MemberId;
 use super::super::error::{GroupError, mls};
 use super::CIPHERSUITE;
-use super::MAX_PAST_EPOCHS;
+use super::{MAX_FORWARD_DISTANCE, MAX_PAST_EPOCHS, OUT_OF_ORDER_TOLERANCE};
 use openmls::prelude::tls_codec::Serialize as _;
 use openmls::prelude::*;
 use openmls_basic_credential::SignatureKeyPair;
@@ -23,10 +23,15 @@ pub fn signature_public(stored: &[u8]) -> Option<Vec<u8>> {
         .map(|k| k.to_public_vec())
 }
 
+fn ratchet() -> SenderRatchetConfiguration {
+    SenderRatchetConfiguration::new(OUT_OF_ORDER_TOLERANCE, MAX_FORWARD_DISTANCE)
+}
+
 pub(super) fn join_config() -> MlsGroupJoinConfig {
     MlsGroupJoinConfig::builder()
         .use_ratchet_tree_extension(true)
         .max_past_epochs(MAX_PAST_EPOCHS)
+        .sender_ratchet_configuration(ratchet())
         .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
         .build()
 }
@@ -36,6 +41,7 @@ pub(super) fn create_config(host_key: Option<&[u8]>) -> Result<MlsGroupCreateCon
         .ciphersuite(CIPHERSUITE)
         .use_ratchet_tree_extension(true)
         .max_past_epochs(MAX_PAST_EPOCHS)
+        .sender_ratchet_configuration(ratchet())
         .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY);
     if let Some(key) = host_key {
         // The host may propose removals (members who left), as an external sender.

@@ -277,3 +277,26 @@ fn a_group_of_256_members() {
         assert_eq!(whole, Some(p));
     }
 }
+
+/// Receipts and typing notes are relayed at once while logged messages wait in the log:
+/// a sender's later messages may come first, by up to the tolerance.
+#[test]
+fn messages_overtaken_by_later_ones_still_open_within_the_tolerance() {
+    let (mut ana, mut bo) = (member("ana"), member("bo"));
+    let conv = dm(&mut ana, &mut bo);
+    let n = OUT_OF_ORDER_TOLERANCE as usize + 2;
+    let cts: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            ana.encrypt(&conv, &Content::text(Uuid::new_v4(), format!("m{i}")))
+                .unwrap()
+        })
+        .collect();
+    assert!(matches!(bo.process(&conv, &cts[n - 1]), Ok(Incoming::Message { .. })));
+    // Past the tolerance: that one message is lost, and said so; the group is in step.
+    assert_eq!(bo.process(&conv, &cts[0]), Err(GroupError::OutOfOrder));
+    for ct in &cts[2..n - 1] {
+        assert!(matches!(bo.process(&conv, ct), Ok(Incoming::Message { .. })));
+    }
+    let after = ana.encrypt(&conv, &Content::text(Uuid::new_v4(), "on".into())).unwrap();
+    assert!(matches!(bo.process(&conv, &after), Ok(Incoming::Message { .. })));
+}
