@@ -3,6 +3,7 @@
 //! of the same bytes on loopback, in the same run. Also the host's peak RSS while three
 //! members pull one file at once.
 
+use super::scale::cpu_secs;
 use severus::crypto::Identity;
 use severus::transport::tls;
 use std::path::{Path, PathBuf};
@@ -73,16 +74,6 @@ async fn wait_line(lines: &mut mpsc::UnboundedReceiver<String>, pred: impl Fn(&s
         }
     }
     false
-}
-
-/// User plus system CPU seconds a process has used so far.
-fn cpu_secs(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces): state is field 3.
-    let rest = stat.rsplit_once(')')?.1;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
 }
 
 fn peak_rss_mib(pid: u32) -> Option<f64> {

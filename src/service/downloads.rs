@@ -60,26 +60,9 @@ impl Runner {
             Ok(f) => f,
             Err(e) => return self.emit(fail(format!("cannot write {}: {e}", part.display()))).await,
         };
-        let chunks = chunk_count(offer.size) as u32;
-        self.files.downloads.insert(
-            transfer,
-            Download {
-                offer,
-                key,
-                from,
-                part,
-                file,
-                chunks,
-                have: vec![false; chunks as usize],
-                have_count: 0,
-                in_flight: BTreeSet::new(),
-                done: 0,
-                hash: sha2::Sha256::default(),
-                hashed: 0,
-                reported: None,
-                last_chunk: tokio::time::Instant::now(),
-            },
-        );
+        self.files
+            .downloads
+            .insert(transfer, Download::new(offer, key, from, part, file));
         if self.file_check_at.is_none() {
             self.file_check_at = Some(tokio::time::Instant::now() + FILE_STALL);
         }
@@ -247,6 +230,33 @@ fn runs(indices: &[u32]) -> Vec<(u32, u32)> {
 }
 
 impl Download {
+    /// A download of `offer` from `from`, nothing in yet, written into `file` at `part`.
+    fn new(
+        offer: crate::group::FileOffer,
+        key: crate::crypto::chunks::FileKey,
+        from: String,
+        part: std::path::PathBuf,
+        file: std::fs::File,
+    ) -> Download {
+        let chunks = chunk_count(offer.size) as u32;
+        Download {
+            offer,
+            key,
+            from,
+            part,
+            file,
+            chunks,
+            have: vec![false; chunks as usize],
+            have_count: 0,
+            in_flight: BTreeSet::new(),
+            done: 0,
+            hash: sha2::Sha256::default(),
+            hashed: 0,
+            reported: None,
+            last_chunk: tokio::time::Instant::now(),
+        }
+    }
+
     /// Chunk `index` (`plain`) is written: the hash moves over it if it is next, and
     /// over the chunks after it that came early (read back from the file).
     fn hash_in(&mut self, index: u32, plain: &[u8]) -> std::io::Result<()> {
@@ -291,30 +301,15 @@ mod tests {
     use sha2::Digest;
 
     fn download(file: std::fs::File, size: u64) -> Download {
-        let chunks = chunk_count(size) as u32;
-        Download {
-            offer: crate::group::FileOffer {
-                transfer: Uuid::nil(),
-                name: "f".into(),
-                size,
-                media_type: String::new(),
-                sha256: vec![],
-                key: vec![],
-            },
-            key: [0; 32],
-            from: "a".into(),
-            part: "unused".into(),
-            file,
-            chunks,
-            have: vec![false; chunks as usize],
-            have_count: 0,
-            in_flight: BTreeSet::new(),
-            done: 0,
-            hash: sha2::Sha256::default(),
-            hashed: 0,
-            reported: None,
-            last_chunk: tokio::time::Instant::now(),
-        }
+        let offer = crate::group::FileOffer {
+            transfer: Uuid::nil(),
+            name: "f".into(),
+            size,
+            media_type: String::new(),
+            sha256: vec![],
+            key: vec![],
+        };
+        Download::new(offer, [0; 32], "a".into(), "unused".into(), file)
     }
 
     /// Chunks that come out of order are hashed in file order all the same.
