@@ -7,6 +7,8 @@
 mod clients;
 #[path = "relay/files.rs"]
 mod files;
+#[path = "relay/floor.rs"]
+mod floor;
 #[path = "relay/phases.rs"]
 mod phases;
 #[path = "relay/rounds.rs"]
@@ -129,6 +131,26 @@ async fn found_group(
     g.encrypt(&conv, &content).expect("encrypt")
 }
 
+/// Bytes of each frame the floor relay carries: those of ours' entry (the MLS message
+/// and the entry around it), so both sides encrypt and move the same bytes.
+pub static FLOOR_FRAME: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(BODY);
+
+/// The encoded size of an entry carrying an MLS message of `message_len` bytes.
+fn entry_len(message_len: usize) -> usize {
+    encode(&HostPacket::Entry {
+        conv: Conv::LOBBY,
+        seq: 1000,
+        at: 1_700_000_000_000,
+        from: Some("t0 8x1".into()),
+        id: Some(Uuid::from_u128(u128::MAX)),
+        body: EntryBody::Mls {
+            message: vec![0; message_len],
+            committer: None,
+        },
+    })
+    .len()
+}
+
 static HOST_KEY: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
 
 /// The lobby message of the bench host at `addr` (its group made on first use).
@@ -142,6 +164,7 @@ async fn lobby_message(addr: SocketAddr) -> Arc<Vec<u8>> {
         unreachable!()
     };
     let m = Arc::new(found_group(&mut r, &mut w, &me, "founder", Conv::LOBBY, BODY).await);
+    FLOOR_FRAME.store(entry_len(m.len()), std::sync::atomic::Ordering::Relaxed);
     // The founder stays (its leaf in the group is a member's, not a leaver's).
     tokio::spawn(async move {
         let _keep = w;
@@ -151,9 +174,21 @@ async fn lobby_message(addr: SocketAddr) -> Arc<Vec<u8>> {
     m
 }
 
-/// One member's two halves, for either relay.
+/// Which relay a member talks to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The real host: TLS, WebSocket, Noise, packets, logs, MLS checks.
+    Ours,
+    /// The same layers with nothing above them (`floor`).
+    Floor,
+    /// Plaintext WebSocket.
+    Plain,
+}
+
+/// One member's two halves, for any relay.
 enum Link {
     Ours(SessionReader, SessionWriter, Arc<Vec<u8>>),
+    Floor(SessionReader, SessionWriter),
     Plain(
         futures_util::stream::SplitStream<tokio_tungstenite::WebSocketStream<TcpStream>>,
         futures_util::stream::SplitSink<tokio_tungstenite::WebSocketStream<TcpStream>, Message>,
@@ -276,6 +311,7 @@ impl Link {
                     }
                 });
             }
+            Link::Floor(r, w) => return (in_rx, floor::spawn(r, w, in_tx)),
             Link::Plain(mut r, mut w) => {
                 tokio::spawn(async move {
                     while let Some(Ok(m)) = r.next().await {
@@ -348,7 +384,7 @@ async fn our_host() -> (Host, SocketAddr) {
 }
 
 async fn members(
-    ours: bool,
+    side: Side,
     addr: SocketAddr,
     n: usize,
     prefix: &str,
@@ -356,10 +392,13 @@ async fn members(
     let mut v = Vec::new();
     for i in 0..n {
         // Names are bound to keys for the host's life: every phase uses fresh names.
-        let l = if ours {
-            Link::ours(addr, &format!("{prefix}{n}x{i}")).await
-        } else {
-            Link::plain(addr).await
+        let l = match side {
+            Side::Ours => Link::ours(addr, &format!("{prefix}{n}x{i}")).await,
+            Side::Floor => {
+                let (r, w) = floor::connect(addr).await;
+                Link::Floor(r, w)
+            }
+            Side::Plain => Link::plain(addr).await,
         };
         v.push(l.spawn());
     }
@@ -528,8 +567,17 @@ fn tempfile_dir() -> String {
     d.to_string_lossy().into_owned()
 }
 
-fn row(name: &str, ours: f64, base: f64, unit: &str, ratio: f64) {
-    println!("| {name} | {ours:.2} {unit} | {base:.2} {unit} | {ratio:.2} |");
+/// A table row: ours, the floor and the baseline, then ours and the floor against it.
+fn row(name: &str, v: phases::Per<f64>, unit: &str, ratio: [f64; 2]) {
+    println!(
+        "| {name} | {:.2} {unit} | {:.2} {unit} | {:.2} {unit} | {:.2} | {:.2} |",
+        v[0], v[1], v[2], ratio[0], ratio[1]
+    );
+}
+
+/// A row with no floor: ours against a baseline.
+fn row2(name: &str, ours: f64, base: f64, unit: &str, ratio: f64) {
+    println!("| {name} | {ours:.2} {unit} | - | {base:.2} {unit} | {ratio:.2} | - |");
 }
 
 #[tokio::main]
@@ -560,6 +608,30 @@ async fn main() {
     });
     assert!(decode::<HostPacket>(&sample).is_ok());
 
+    // Only the 64-member fan-out latency, on fresh hosts (for profiles and experiments).
+    if std::env::var("BENCH_ONLY_LATENCY").is_ok() {
+        let mut pool = rounds::Pooled::default();
+        for k in 0..rounds::ROUNDS {
+            let (_h, ours) = our_host().await;
+            let addrs = [ours, floor::floor_relay().await, plain_relay().await];
+            let l = phases::latency(addrs, 64, lat_count, &format!("x{k}")).await;
+            for (p, v) in pool.iter_mut().zip(&l) {
+                p.extend_from_slice(v);
+            }
+            let p = l.map(phases::percentiles);
+            println!(
+                "latency_64 p50 {:.2}/{:.2}/{:.2} ms, p99 {:.2}/{:.2}/{:.2} ms (ours/floor/baseline)",
+                p[0].0, p[1].0, p[2].0, p[0].1, p[1].1, p[2].1
+            );
+        }
+        let p = rounds::pooled_p99(&pool);
+        println!(
+            "pooled p99: ours/baseline {:.2}, floor/baseline {:.2}",
+            p[0] / p[2],
+            p[1] / p[2]
+        );
+        return;
+    }
     if std::env::var("BENCH_ONLY_REPLAY").is_ok() {
         let (_h, a) = our_host().await;
         println!("replay_ms={:.1}", replay(a, 1000).await);
@@ -609,19 +681,30 @@ async fn main() {
         return;
     }
     let n_rounds = if smoke || quick { 1 } else { rounds::ROUNDS };
-    let rs = rounds::measure(n_rounds, per_sender, lat_count, connects).await;
+    let (rs, pool) = rounds::measure(n_rounds, per_sender, lat_count, connects).await;
+    let pooled = rounds::pooled_p99(&pool);
     if std::env::var("BENCH_ONLY_RATIOS").is_ok() {
         for (name, pick) in [
             (
                 "relay",
-                (|r: &rounds::Round| r.relay) as fn(&rounds::Round) -> (f64, f64),
+                (|r: &rounds::Round| r.relay) as fn(&rounds::Round) -> phases::Per<f64>,
             ),
-            ("latency_64", |r| r.lat64_99),
+            ("latency_64 (median of rounds)", |r| r.lat64_99),
+            ("latency_64_p50", |r| r.lat64_50),
             ("connect", |r| r.connect_50),
         ] {
-            let m = rounds::summarize(&rs, pick);
-            println!("{name}: ratio {:.2} spread {:.2}", m.ratio, m.spread);
+            let m = rounds::summarize(&rs, |r| (pick(r)[0], pick(r)[2]));
+            let f = rounds::summarize(&rs, |r| (pick(r)[1], pick(r)[2]));
+            println!(
+                "{name}: ratio {:.2} spread {:.2}; floor {:.2} spread {:.2}",
+                m.ratio, m.spread, f.ratio, f.spread
+            );
         }
+        println!(
+            "latency_64 pooled p99: ratio {:.2}; floor {:.2}",
+            pooled[0] / pooled[2],
+            pooled[1] / pooled[2]
+        );
         return;
     }
     let (_host, ours_addr) = our_host().await;
@@ -632,13 +715,18 @@ async fn main() {
     let client_rss = if smoke { None } else { clients::client_rss(64).await };
     let file_rows = if smoke { None } else { files::file_rows().await };
 
-    println!("| Measure | Severus | Baseline | Ratio |");
-    println!("|---|---|---|---|");
-    let sum = |pick: fn(&rounds::Round) -> (f64, f64)| rounds::summarize(&rs, pick);
-    let relay = sum(|r| r.relay);
-    let lat64 = sum(|r| r.lat64_99);
-    let connect = sum(|r| r.connect_50);
-    let measures: [(&str, &str, rounds::Summary); 7] = [
+    println!("| Measure | Severus | Floor (our layers only) | Baseline | Ratio | Floor ratio |");
+    println!("|---|---|---|---|---|---|");
+    let sum = |pick: fn(&rounds::Round) -> phases::Per<f64>| {
+        (
+            rounds::summarize(&rs, |r| (pick(r)[0], pick(r)[2])),
+            rounds::summarize(&rs, |r| (pick(r)[1], pick(r)[2])),
+        )
+    };
+    let (relay, relay_floor) = sum(|r| r.relay);
+    let (lat64_rounds, _) = sum(|r| r.lat64_99);
+    let (connect, connect_floor) = sum(|r| r.connect_50);
+    let measures: [(&str, &str, (rounds::Summary, rounds::Summary)); 7] = [
         (
             "Relay throughput, 8 members, 1 KiB (msgs/s in)",
             "msg/s",
@@ -649,38 +737,49 @@ async fn main() {
         ("Fan-out latency p50, 64 members", "ms", sum(|r| r.lat64_50)),
         ("Fan-out latency p99, 64 members", "ms", sum(|r| r.lat64_99)),
         (
-            "Connect p50 (ours: TCP+TLS+WS+Noise+register; base: TCP+TLS)",
+            "Connect p50 (ours: TCP+TLS+WS+Noise+register; floor: no register; base: TCP+TLS)",
             "ms",
             sum(|r| r.connect_50),
         ),
         ("Connect p99", "ms", sum(|r| r.connect_99)),
     ];
-    for (name, unit, m) in &measures {
-        let name = format!("{name}, median of {n_rounds} (ratio spread {:.0}%)", m.spread * 100.0);
-        row(&name, m.ours, m.base, unit, m.ratio);
+    for (name, unit, (m, f)) in &measures {
+        let name = format!(
+            "{name}, median of {n_rounds} (ratio spread {:.0}%, floor {:.0}%)",
+            m.spread * 100.0,
+            f.spread * 100.0
+        );
+        row(&name, [m.ours, f.ours, m.base], unit, [m.ratio, f.ratio]);
     }
+    let lat64 = pooled[0] / pooled[2];
+    row(
+        &format!("Fan-out latency p99, 64 members, all {n_rounds} rounds' samples pooled"),
+        pooled,
+        "ms",
+        [lat64, pooled[1] / pooled[2]],
+    );
     match rss {
-        Some(m) => println!("| Host RSS, 100 idle members (own process) | {m:.1} MiB | - | - |"),
-        None => println!("| Host RSS, 100 idle members | not measured (set SEVERUS_BIN) | - | - |"),
+        Some(m) => println!("| Host RSS, 100 idle members (own process) | {m:.1} MiB | - | - | - | - |"),
+        None => println!("| Host RSS, 100 idle members | not measured (set SEVERUS_BIN) | - | - | - | - |"),
     }
     if let Some(m) = rss_1000 {
-        println!("| Host RSS, 1000 idle members (own process) | {m:.1} MiB | - | - |");
+        println!("| Host RSS, 1000 idle members (own process) | {m:.1} MiB | - | - | - | - |");
     }
-    println!("| Replay of 1000 missed messages to one returning member | {replay_ms:.0} ms | - | - |");
+    println!("| Replay of 1000 missed messages to one returning member | {replay_ms:.0} ms | - | - | - | - |");
     match rss_full {
-        Some(m) => println!("| Host RSS, logs full at the default 64 MiB cap | {m:.1} MiB | - | - |"),
-        None => println!("| Host RSS, logs full | not measured (set SEVERUS_BIN) | - | - |"),
+        Some(m) => println!("| Host RSS, logs full at the default 64 MiB cap | {m:.1} MiB | - | - | - | - |"),
+        None => println!("| Host RSS, logs full | not measured (set SEVERUS_BIN) | - | - | - | - |"),
     }
     match file_rows {
         Some(f) => {
-            row(
+            row2(
                 "One 100 MiB file through the host (ours) vs a raw TLS copy (MiB/s, medians of 3)",
                 f.ours,
                 f.base,
                 "MiB/s",
                 f.ratio,
             );
-            row(
+            row2(
                 "Files: the crypto floor (hash, chunk, Noise and TLS passes on 2 cores) vs the TLS copy",
                 f.floor,
                 f.base,
@@ -688,27 +787,33 @@ async fn main() {
                 f.floor / f.base,
             );
             println!(
-                "| Host peak RSS, three members pull one 100 MiB file at once | {:.1} MiB | - | - |",
+                "| Host peak RSS, three members pull one 100 MiB file at once | {:.1} MiB | - | - | - | - |",
                 f.rss3
             );
         }
-        None => println!("| Files | not measured (set SEVERUS_BIN) | - | - |"),
+        None => println!("| Files | not measured (set SEVERUS_BIN) | - | - | - | - |"),
     }
     match client_rss {
-        Some(m) => println!("| Client RSS, one member process in a 64-member lobby | {m:.1} MiB | - | - |"),
-        None => println!("| Client RSS, 64-member lobby | not measured (set SEVERUS_BIN) | - | - |"),
+        Some(m) => println!("| Client RSS, one member process in a 64-member lobby | {m:.1} MiB | - | - | - | - |"),
+        None => println!("| Client RSS, 64-member lobby | not measured (set SEVERUS_BIN) | - | - | - | - |"),
     }
     println!();
     println!(
         "relay_ratio={:.2} latency_ratio_64={:.2} connect_ratio={:.2} host_rss_100_mib={} host_rss_1000_mib={}",
         relay.ratio,
-        lat64.ratio,
+        lat64,
         connect.ratio,
         rss.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into()),
         rss_1000.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into())
     );
     println!(
         "spread_relay={:.2} spread_latency_64={:.2} spread_connect={:.2} rounds={n_rounds}",
-        relay.spread, lat64.spread, connect.spread
+        relay.spread, lat64_rounds.spread, connect.spread
+    );
+    println!(
+        "floor: relay_ratio={:.2} latency_ratio_64={:.2} connect_ratio={:.2}",
+        relay_floor.ratio,
+        pooled[1] / pooled[2],
+        connect_floor.ratio
     );
 }

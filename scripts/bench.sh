@@ -37,4 +37,4 @@ else
 fi
 # Each round's ratios and each file run go to stderr as they end.
 cargo bench --no-default-features --bench relay -- $quick 2> >(grep -E "^(round|files)" >&2) \
-  | grep -E "^\||^relay_ratio|^spread_|^$"
+  | grep -E "^\||^relay_ratio|^spread_|^floor:|^$"

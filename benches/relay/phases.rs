@@ -1,8 +1,8 @@
-//! The timed phases of the relay harness, ours and the baseline interleaved in small
-//! blocks, so that what the machine does meanwhile (another process, a noisy
-//! neighbour) falls on both sides alike: throughput, fan-out latency, connect time.
+//! The timed phases of the relay harness, ours, the floor and the baseline interleaved
+//! in small blocks, so that what the machine does meanwhile (another process, a noisy
+//! neighbour) falls on all sides alike: throughput, fan-out latency, connect time.
 
-use super::{Link, Seen, WINDOW, body, members, now_ns};
+use super::{Link, Seen, Side, WINDOW, body, floor, members, now_ns};
 use severus::crypto::Identity;
 use severus::transport::tls;
 use std::net::SocketAddr;
@@ -15,6 +15,13 @@ use tokio::sync::{Notify, mpsc};
 /// Blocks each side of a throughput or latency phase is cut into.
 pub const BLOCKS: usize = 8;
 
+/// The sides of every phase, in the order of their figures: ours, the floor relay
+/// (our layers, nothing above them), the plaintext baseline.
+pub const SIDES: [Side; 3] = [Side::Ours, Side::Floor, Side::Plain];
+
+/// One figure per side, in the order of `SIDES`.
+pub type Per<T> = [T; 3];
+
 /// `n` members of one relay that all send and all receive.
 struct Swarm {
     n: usize,
@@ -26,11 +33,11 @@ struct Swarm {
 }
 
 impl Swarm {
-    async fn new(ours: bool, addr: SocketAddr, n: usize, prefix: &str) -> Swarm {
+    async fn new(side: Side, addr: SocketAddr, n: usize, prefix: &str) -> Swarm {
         let received = Arc::new(AtomicUsize::new(0));
         let progress = Arc::new(Notify::new());
         let mut senders = Vec::new();
-        for (mut rx, tx) in members(ours, addr, n, prefix).await {
+        for (mut rx, tx) in members(side, addr, n, prefix).await {
             senders.push(tx);
             let (received, progress) = (received.clone(), progress.clone());
             tokio::spawn(async move {
@@ -82,31 +89,31 @@ impl Swarm {
     }
 }
 
-/// Messages accepted and fanned out per second, (ours, baseline): `n` members each,
-/// `per_sender` messages each, sent in BLOCKS alternating blocks per side.
-pub async fn throughput(ours: SocketAddr, plain: SocketAddr, n: usize, per_sender: usize, tag: &str) -> (f64, f64) {
-    let mut a = Swarm::new(true, ours, n, &format!("t{tag}")).await;
-    let mut b = Swarm::new(false, plain, n, "").await;
+/// Messages accepted and fanned out per second on each side: `n` members each,
+/// `per_sender` messages each, sent in BLOCKS blocks per side, taking turns (the
+/// order turns too, so no side always follows the same one).
+pub async fn throughput(addrs: Per<SocketAddr>, n: usize, per_sender: usize, tag: &str) -> Per<f64> {
+    let mut swarms = Vec::new();
+    for (side, addr) in SIDES.into_iter().zip(addrs) {
+        swarms.push(Swarm::new(side, addr, n, &format!("t{tag}")).await);
+    }
     let rounds = per_sender.div_ceil(WINDOW).div_ceil(BLOCKS).max(1);
     // One block each to warm up (connections, allocations, the host's caches).
-    let _ = (a.block(1).await, b.block(1).await);
-    let (mut ta, mut tb) = (0.0, 0.0);
+    for s in swarms.iter_mut() {
+        let _ = s.block(1).await;
+    }
+    let mut taken = [0.0; 3];
     for k in 0..BLOCKS {
-        let (x, y) = if k % 2 == 0 {
-            let x = a.block(rounds).await;
-            (x, b.block(rounds).await)
-        } else {
-            let y = b.block(rounds).await;
-            (a.block(rounds).await, y)
-        };
-        let (Some(x), Some(y)) = (x, y) else {
-            return (f64::NAN, f64::NAN);
-        };
-        ta += x;
-        tb += y;
+        for j in 0..SIDES.len() {
+            let i = (k + j) % SIDES.len();
+            let Some(t) = swarms[i].block(rounds).await else {
+                return [f64::NAN; 3];
+            };
+            taken[i] += t;
+        }
     }
     let msgs = (n * rounds * WINDOW * BLOCKS) as f64;
-    (msgs / ta, msgs / tb)
+    taken.map(|t| msgs / t)
 }
 
 /// Collects send-to-receive times of every member of one relay.
@@ -134,40 +141,40 @@ fn receivers(
     (sender, tasks)
 }
 
-async fn gather(tasks: Vec<tokio::task::JoinHandle<Vec<f64>>>) -> (f64, f64) {
+async fn gather(tasks: Vec<tokio::task::JoinHandle<Vec<f64>>>) -> Vec<f64> {
     let mut all = Vec::new();
     for t in tasks {
         all.extend(t.await.unwrap_or_default());
     }
-    percentiles(all)
+    all
 }
 
-/// One sender, `n` members per relay: p50 and p99 of send-to-receive time over all
-/// receivers, ((ours), (baseline)); `count` messages each side, sent 5 ms apart in
-/// alternating blocks.
-pub async fn latency(
-    ours: SocketAddr,
-    plain: SocketAddr,
-    n: usize,
-    count: usize,
-    tag: &str,
-) -> ((f64, f64), (f64, f64)) {
+/// One sender, `n` members per relay: every send-to-receive time (ms) over all
+/// receivers, per side; `count` messages each side, sent 5 ms apart in blocks that
+/// take turns.
+pub async fn latency(addrs: Per<SocketAddr>, n: usize, count: usize, tag: &str) -> Per<Vec<f64>> {
     let t0 = Instant::now();
-    let (sa, ta) = receivers(members(true, ours, n, &format!("l{tag}")).await, t0, count);
-    let (sb, tb) = receivers(members(false, plain, n, "").await, t0, count);
+    let mut sides = Vec::new();
+    for (side, addr) in SIDES.into_iter().zip(addrs) {
+        sides.push(receivers(members(side, addr, n, &format!("l{tag}")).await, t0, count));
+    }
     let per_block = count.div_ceil(BLOCKS);
-    let mut sent = [0usize; 2];
-    for k in 0..BLOCKS * 2 {
-        let (side, tx) = if k % 2 == 0 { (0, &sa) } else { (1, &sb) };
+    let mut sent = [0usize; 3];
+    for k in 0..BLOCKS * SIDES.len() {
+        let side = k % SIDES.len();
         for _ in 0..per_block {
             if sent[side] < count {
-                let _ = tx.send(body(0, sent[side], now_ns(t0)));
+                let _ = sides[side].0.send(body(0, sent[side], now_ns(t0)));
                 sent[side] += 1;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
     }
-    (gather(ta).await, gather(tb).await)
+    let mut out: Per<Vec<f64>> = Default::default();
+    for (i, (_, tasks)) in sides.into_iter().enumerate() {
+        out[i] = gather(tasks).await;
+    }
+    out
 }
 
 pub fn percentiles(mut v: Vec<f64>) -> (f64, f64) {
@@ -200,26 +207,31 @@ async fn tls_server() -> SocketAddr {
     addr
 }
 
-/// Connect p50/p99 in ms, ((ours), (baseline)), alternating one of each: ours is the
-/// full TCP + TLS + WebSocket + Noise + register, the baseline a bare TCP + TLS 1.3.
-pub async fn connect(ours: SocketAddr, count: usize, tag: &str) -> ((f64, f64), (f64, f64)) {
+/// Connect p50/p99 in ms per side, one of each in turn: ours is the full TCP + TLS +
+/// WebSocket + Noise + register, the floor the same without registering, the
+/// baseline a bare TCP + TLS 1.3.
+pub async fn connect(ours: SocketAddr, floor_addr: SocketAddr, count: usize, tag: &str) -> Per<(f64, f64)> {
     let tls_addr = tls_server().await;
     let client = tokio_rustls::TlsConnector::from(tls::client_config().expect("tls"));
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let mut times: Per<Vec<f64>> = Default::default();
     for i in 0..count {
         let t = Instant::now();
         let l = Link::ours(ours, &format!("c{tag}x{i}")).await;
-        a.push(t.elapsed().as_secs_f64() * 1e3);
+        times[0].push(t.elapsed().as_secs_f64() * 1e3);
         // Then it quits as the app does (outside the timing), so the host stays idle:
         // a dropped link would stay as an away member in every later newcomer's list.
         l.quit().await;
+        let t = Instant::now();
+        let f = floor::connect(floor_addr).await;
+        times[1].push(t.elapsed().as_secs_f64() * 1e3);
+        drop(f);
         let t = Instant::now();
         let tcp = TcpStream::connect(tls_addr).await.expect("connect");
         tcp.set_nodelay(true).ok();
         let name = rustls::pki_types::ServerName::try_from(tls::SERVER_NAME).expect("name");
         let s = client.connect(name, tcp).await.expect("tls");
-        b.push(t.elapsed().as_secs_f64() * 1e3);
+        times[2].push(t.elapsed().as_secs_f64() * 1e3);
         drop(s);
     }
-    (percentiles(a), percentiles(b))
+    times.map(percentiles)
 }

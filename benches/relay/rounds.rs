@@ -1,43 +1,56 @@
 //! The ratio phases of the relay harness, repeated: each round measures ours and the
 //! baseline interleaved (see `phases`) on fresh hosts; reported are medians of rounds.
 
-use super::phases::{connect, latency, throughput};
-use super::{our_host, plain_relay};
+use super::phases::{Per, connect, latency, percentiles, throughput};
+use super::{floor, our_host, plain_relay};
 
 /// Rounds of a full run (one round alone spread 13-41% between runs, BENCHMARKS.md).
 pub const ROUNDS: usize = 5;
 
-/// One round's figures: (ours, baseline) pairs.
+/// One round's figures, per side (ours, floor, baseline; see `phases::SIDES`).
 #[derive(Clone, Copy, Default)]
 pub struct Round {
-    pub relay: (f64, f64),
-    pub lat8_50: (f64, f64),
-    pub lat8_99: (f64, f64),
-    pub lat64_50: (f64, f64),
-    pub lat64_99: (f64, f64),
-    pub connect_50: (f64, f64),
-    pub connect_99: (f64, f64),
+    pub relay: Per<f64>,
+    pub lat8_50: Per<f64>,
+    pub lat8_99: Per<f64>,
+    pub lat64_50: Per<f64>,
+    pub lat64_99: Per<f64>,
+    pub connect_50: Per<f64>,
+    pub connect_99: Per<f64>,
 }
 
-async fn round(k: usize, per_sender: usize, lat_count: usize, connects: usize) -> Round {
+/// Every 64-member fan-out sample of a run, per side: the p99 is taken over all of
+/// them (4500 messages a side in a full run, not 900 a round).
+pub type Pooled = Per<Vec<f64>>;
+
+async fn round(k: usize, per_sender: usize, lat_count: usize, connects: usize, pool: &mut Pooled) -> Round {
     let tag = k.to_string();
     let (_host, ours) = our_host().await;
-    let plain = plain_relay().await;
-    let relay = throughput(ours, plain, 8, per_sender, &tag).await;
-    let (o8, p8) = latency(ours, plain, 8, lat_count, &tag).await;
-    let (o64, p64) = latency(ours, plain, 64, lat_count, &tag).await;
+    let addrs = [ours, floor::floor_relay().await, plain_relay().await];
+    let relay = throughput(addrs, 8, per_sender, &tag).await;
+    let l8 = latency(addrs, 8, lat_count, &tag).await.map(percentiles);
+    let l64 = latency(addrs, 64, lat_count, &tag).await;
+    for (p, v) in pool.iter_mut().zip(&l64) {
+        p.extend_from_slice(v);
+    }
+    let l64 = l64.map(percentiles);
     // Connect time on an idle host of its own.
     let (_idle, idle) = our_host().await;
-    let (c, t) = connect(idle, connects, &tag).await;
+    let c = connect(idle, floor::floor_relay().await, connects, &tag).await;
     Round {
         relay,
-        lat8_50: (o8.0, p8.0),
-        lat8_99: (o8.1, p8.1),
-        lat64_50: (o64.0, p64.0),
-        lat64_99: (o64.1, p64.1),
-        connect_50: (c.0, t.0),
-        connect_99: (c.1, t.1),
+        lat8_50: l8.map(|p| p.0),
+        lat8_99: l8.map(|p| p.1),
+        lat64_50: l64.map(|p| p.0),
+        lat64_99: l64.map(|p| p.1),
+        connect_50: c.map(|p| p.0),
+        connect_99: c.map(|p| p.1),
     }
+}
+
+/// The p99 of each side's pooled samples.
+pub fn pooled_p99(pool: &Pooled) -> Per<f64> {
+    [0, 1, 2].map(|i| percentiles(pool[i].clone()).1)
 }
 
 pub fn median(mut v: Vec<f64>) -> f64 {
@@ -68,25 +81,27 @@ pub fn summarize(rounds: &[Round], pick: impl Fn(&Round) -> (f64, f64)) -> Summa
     }
 }
 
-/// `rounds` rounds, each printed to stderr as it ends.
-pub async fn measure(rounds: usize, per_sender: usize, lat_count: usize, connects: usize) -> Vec<Round> {
+/// `rounds` rounds, each printed to stderr as it ends, and the pooled samples.
+pub async fn measure(rounds: usize, per_sender: usize, lat_count: usize, connects: usize) -> (Vec<Round>, Pooled) {
     let mut out = Vec::new();
+    let mut pool = Pooled::default();
     for k in 0..rounds {
-        let r = round(k, per_sender, lat_count, connects).await;
+        let r = round(k, per_sender, lat_count, connects, &mut pool).await;
+        let ratios = |v: Per<f64>| format!("{:.2} / {:.2}", v[0] / v[2], v[1] / v[2]);
         eprintln!(
-            "round {}: relay {:.2} ({:.0}/{:.0} msg/s) latency_64 {:.2} ({:.2}/{:.2} ms) connect {:.2} ({:.2}/{:.2} ms)",
+            "round {}: relay {} ({:.0}/{:.0}/{:.0} msg/s) latency_64 p99 {} ({:.2}/{:.2}/{:.2} ms) connect {} (ours / floor against the baseline)",
             k + 1,
-            r.relay.0 / r.relay.1,
-            r.relay.0,
-            r.relay.1,
-            r.lat64_99.0 / r.lat64_99.1,
-            r.lat64_99.0,
-            r.lat64_99.1,
-            r.connect_50.0 / r.connect_50.1,
-            r.connect_50.0,
-            r.connect_50.1,
+            ratios(r.relay),
+            r.relay[0],
+            r.relay[1],
+            r.relay[2],
+            ratios(r.lat64_99),
+            r.lat64_99[0],
+            r.lat64_99[1],
+            r.lat64_99[2],
+            ratios(r.connect_50),
         );
         out.push(r);
     }
-    out
+    (out, pool)
 }

@@ -65,9 +65,12 @@ async fn read_pump(
     cancel: CancellationToken,
     close: CloseRequest,
 ) {
+    // One wait for the cancel, not one per packet (each registers and unregisters).
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         let next = tokio::select! {
-            _ = cancel.cancelled() => break,
+            _ = &mut cancelled => break,
             r = reader.recv::<HostPacket>() => r,
         };
         match next {
@@ -99,9 +102,11 @@ async fn write_pump(
     cancel: CancellationToken,
     close: CloseRequest,
 ) {
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         let p = tokio::select! {
-            _ = cancel.cancelled() => break,
+            _ = &mut cancelled => break,
             p = rx.recv() => p,
         };
         let Some(p) = p else { break };

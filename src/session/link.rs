@@ -8,9 +8,10 @@ use crate::protocol::{Frames, Reassembly, Wire, to_frames};
 use crate::transport::BoxedIo;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -27,6 +28,9 @@ pub struct SessionReader {
     /// Silence longer than this ends the session; any WebSocket message resets it.
     idle: Duration,
     last_seen: Instant,
+    /// Fires at `last_seen + idle` or earlier: a message only moves `last_seen`, and the
+    /// timer is set again when it fires early (no timer work per message).
+    timer: Pin<Box<Sleep>>,
     parts: Reassembly,
     /// Ciphertext bytes received so far (for traffic counters).
     received: u64,
@@ -49,6 +53,7 @@ pub(crate) fn split(ws: Ws, noise: Transport) -> (SessionReader, SessionWriter) 
             nonce: 0,
             idle: IDLE_TIMEOUT,
             last_seen: Instant::now(),
+            timer: Box::pin(tokio::time::sleep(IDLE_TIMEOUT)),
             parts: Reassembly::default(),
             received: 0,
         },
@@ -60,6 +65,7 @@ impl SessionReader {
     /// Sets how long silence may last before `recv` fails with `Idle` (tests shorten it).
     pub fn set_idle_timeout(&mut self, idle: Duration) {
         self.idle = idle;
+        self.timer.as_mut().reset(self.last_seen + idle);
     }
 
     /// Ciphertext bytes received so far.
@@ -83,15 +89,25 @@ impl SessionReader {
     /// The next decrypted frame, undecoded.
     pub async fn recv_frame(&mut self) -> Result<Option<Vec<u8>>, SessionError> {
         loop {
-            let next = tokio::time::timeout_at(self.last_seen + self.idle, self.stream.next()).await;
+            let next = tokio::select! {
+                biased;
+                m = self.stream.next() => m,
+                () = &mut self.timer => {
+                    let due = self.last_seen + self.idle;
+                    if Instant::now() < due {
+                        self.timer.as_mut().reset(due);
+                        continue;
+                    }
+                    return Err(SessionError::Idle { after: self.idle });
+                }
+            };
             let msg = match next {
-                Err(_) => return Err(SessionError::Idle { after: self.idle }),
-                Ok(None) => return Ok(None),
-                Ok(Some(Err(e))) => match SessionError::from(e) {
+                None => return Ok(None),
+                Some(Err(e)) => match SessionError::from(e) {
                     SessionError::Closed => return Ok(None),
                     other => return Err(other),
                 },
-                Ok(Some(Ok(m))) => m,
+                Some(Ok(m)) => m,
             };
             self.last_seen = Instant::now();
             match msg {
