@@ -34,7 +34,7 @@ pub async fn floor_relay() -> SocketAddr {
                 let (mut r, mut w) = s.split();
                 r.set_idle_timeout(IDLE);
                 let mut rx = tx.subscribe();
-                tokio::spawn(async move {
+                let writer = tokio::spawn(async move {
                     while let Ok(m) = rx.recv().await {
                         if w.send_frame(&m).await.is_err() {
                             break;
@@ -44,6 +44,8 @@ pub async fn floor_relay() -> SocketAddr {
                 while let Ok(Some(f)) = r.recv_frame().await {
                     let _ = tx.send(Bytes::from(f));
                 }
+                // The member left: its writer (and socket) go too.
+                writer.abort();
             });
         }
     });
