@@ -30,14 +30,6 @@ fn row2(name: &str, ours: f64, base: f64, unit: &str, ratio: f64) {
 
 /// Prints the table and the summary lines of a full run.
 pub fn print(rs: &[Round], pooled: Per<f64>, n_rounds: usize, x: &Extras) {
-    let Extras {
-        rss,
-        rss_1000,
-        replay_ms,
-        rss_full,
-        client_rss,
-        file_rows,
-    } = x;
     println!("| Measure | Severus | Floor (our layers only) | Baseline | Ratio | Floor ratio |");
     println!("|---|---|---|---|---|---|");
     let sum = |pick: fn(&Round) -> Per<f64>| {
@@ -81,19 +73,22 @@ pub fn print(rs: &[Round], pooled: Per<f64>, n_rounds: usize, x: &Extras) {
         "ms",
         [lat64, pooled[1] / pooled[2]],
     );
-    match rss {
+    match x.rss {
         Some(m) => println!("| Host RSS, 100 idle members (own process) | {m:.1} MiB | - | - | - | - |"),
         None => println!("| Host RSS, 100 idle members | not measured (set SEVERUS_BIN) | - | - | - | - |"),
     }
-    if let Some(m) = rss_1000 {
+    if let Some(m) = x.rss_1000 {
         println!("| Host RSS, 1000 idle members (own process) | {m:.1} MiB | - | - | - | - |");
     }
-    println!("| Replay of 1000 missed messages to one returning member | {replay_ms:.0} ms | - | - | - | - |");
-    match rss_full {
+    println!(
+        "| Replay of 1000 missed messages to one returning member | {:.0} ms | - | - | - | - |",
+        x.replay_ms
+    );
+    match x.rss_full {
         Some(m) => println!("| Host RSS, logs full at the default 64 MiB cap | {m:.1} MiB | - | - | - | - |"),
         None => println!("| Host RSS, logs full | not measured (set SEVERUS_BIN) | - | - | - | - |"),
     }
-    match file_rows {
+    match &x.file_rows {
         Some(f) => {
             row2(
                 "One 100 MiB file through the host (ours) vs a raw TLS copy (MiB/s, medians of 3)",
@@ -116,7 +111,7 @@ pub fn print(rs: &[Round], pooled: Per<f64>, n_rounds: usize, x: &Extras) {
         }
         None => println!("| Files | not measured (set SEVERUS_BIN) | - | - | - | - |"),
     }
-    match client_rss {
+    match x.client_rss {
         Some(m) => println!("| Client RSS, one member process in a 64-member lobby | {m:.1} MiB | - | - | - | - |"),
         None => println!("| Client RSS, 64-member lobby | not measured (set SEVERUS_BIN) | - | - | - | - |"),
     }
@@ -126,8 +121,8 @@ pub fn print(rs: &[Round], pooled: Per<f64>, n_rounds: usize, x: &Extras) {
         relay.ratio,
         lat64,
         connect.ratio,
-        rss.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into()),
-        rss_1000.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into())
+        x.rss.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into()),
+        x.rss_1000.map(|m| format!("{m:.1}")).unwrap_or_else(|| "NA".into())
     );
     println!(
         "spread_relay={:.2} spread_latency_64={:.2} spread_connect={:.2} rounds={n_rounds}",
