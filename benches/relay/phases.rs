@@ -22,6 +22,10 @@ pub const SIDES: [Side; 3] = [Side::Ours, Side::Floor, Side::Plain];
 /// One figure per side, in the order of `SIDES`.
 pub type Per<T> = [T; 3];
 
+/// The order the sides take their turns in, block by block: every order once, so no
+/// side always follows the same one (the one before may leave work behind).
+const ORDERS: [[usize; 3]; 6] = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1], [2, 0, 1], [1, 0, 2]];
+
 /// `n` members of one relay that all send and all receive.
 struct Swarm {
     n: usize,
@@ -90,8 +94,8 @@ impl Swarm {
 }
 
 /// Messages accepted and fanned out per second on each side: `n` members each,
-/// `per_sender` messages each, sent in BLOCKS blocks per side, taking turns (the
-/// order turns too, so no side always follows the same one).
+/// `per_sender` messages each, sent in BLOCKS blocks per side, taking turns in
+/// `ORDERS`.
 pub async fn throughput(addrs: Per<SocketAddr>, n: usize, per_sender: usize, tag: &str) -> Per<f64> {
     let mut swarms = Vec::new();
     for (side, addr) in SIDES.into_iter().zip(addrs) {
@@ -104,8 +108,7 @@ pub async fn throughput(addrs: Per<SocketAddr>, n: usize, per_sender: usize, tag
     }
     let mut taken = [0.0; 3];
     for k in 0..BLOCKS {
-        for j in 0..SIDES.len() {
-            let i = (k + j) % SIDES.len();
+        for i in ORDERS[k % ORDERS.len()] {
             let Some(t) = swarms[i].block(rounds).await else {
                 return [f64::NAN; 3];
             };
@@ -160,8 +163,8 @@ pub async fn latency(addrs: Per<SocketAddr>, n: usize, count: usize, tag: &str) 
     }
     let per_block = count.div_ceil(BLOCKS);
     let mut sent = [0usize; 3];
-    for k in 0..BLOCKS * SIDES.len() {
-        let side = k % SIDES.len();
+    let turns = (0..BLOCKS).flat_map(|k| ORDERS[k % ORDERS.len()]);
+    for side in turns {
         for _ in 0..per_block {
             if sent[side] < count {
                 let _ = sides[side].0.send(body(0, sent[side], now_ns(t0)));

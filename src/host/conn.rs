@@ -18,9 +18,9 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// A write to a member that takes this long drops its link. The deadline is set again
-/// only once half of it is gone (no timer work per write), so a stuck write is found
-/// after between half of this and all of it.
+/// Every batch of writes to a member gets at least this long before its link is
+/// dropped. The deadline is set twice this far ahead, and set again only once less than
+/// this is left (no timer work per write): a stuck write is found after 10 to 20 s.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Packets written to one member before a flush, when more are waiting.
@@ -221,7 +221,7 @@ pub(crate) async fn write_loop<W: FrameSink>(
     let mut member: Option<String> = None;
     let mut ticker = tokio::time::interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
     let mut closing = None;
-    let mut deadline = Box::pin(tokio::time::sleep(WRITE_TIMEOUT));
+    let mut deadline = Box::pin(tokio::time::sleep(2 * WRITE_TIMEOUT));
     // Made once, not per wake-up: each new one registers with its token or Notify and
     // unregisters when dropped (a fifth of a fan-out write's CPU when made per loop).
     let cancelled = cancel.cancelled();
@@ -283,8 +283,8 @@ pub(crate) async fn write_loop<W: FrameSink>(
             w.flush().await
         });
         let now = Instant::now();
-        if deadline.deadline() < now + WRITE_TIMEOUT / 2 {
-            deadline.as_mut().reset(now + WRITE_TIMEOUT);
+        if deadline.deadline() < now + WRITE_TIMEOUT {
+            deadline.as_mut().reset(now + 2 * WRITE_TIMEOUT);
         }
         let written = tokio::select! {
             r = batch => r.is_ok(),

@@ -32,23 +32,37 @@ pub fn provider() -> Arc<CryptoProvider> {
         .clone()
 }
 
+/// Server configurations kept built, one per host identity: a process runs one host,
+/// tests and benches a few at once (with one kept, two alternating hosts rebuilt theirs
+/// on every accept).
+pub const SERVER_CONFIGS_KEPT: usize = 4;
+
 /// The host's TLS configuration: its certificate, TLS 1.3 only. Built once per identity
 /// and reused (parsing the key for every connection was the largest part of accept).
 pub fn server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>, TlsSetupError> {
-    type Cached = Option<([u8; 32], Arc<rustls::ServerConfig>)>;
-    static LAST: Mutex<Cached> = Mutex::new(None);
-    let mut id = identity.tls_cert_der.clone();
-    id.extend_from_slice(identity.tls_key_pem.as_bytes());
-    let key = crate::crypto::sha256(&id);
-    let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((k, cfg)) = last.as_ref()
-        && *k == key
-    {
-        return Ok(cfg.clone());
+    static KEPT: Mutex<ConfigCache> = Mutex::new(ConfigCache(Vec::new()));
+    KEPT.lock().unwrap_or_else(|p| p.into_inner()).get(identity)
+}
+
+/// Built configurations by identity (the SHA-256 of its certificate and key), the
+/// oldest dropped past `SERVER_CONFIGS_KEPT`.
+struct ConfigCache(Vec<([u8; 32], Arc<rustls::ServerConfig>)>);
+
+impl ConfigCache {
+    fn get(&mut self, identity: &Identity) -> Result<Arc<rustls::ServerConfig>, TlsSetupError> {
+        let mut id = identity.tls_cert_der.clone();
+        id.extend_from_slice(identity.tls_key_pem.as_bytes());
+        let key = crate::crypto::sha256(&id);
+        if let Some((_, cfg)) = self.0.iter().find(|(k, _)| *k == key) {
+            return Ok(cfg.clone());
+        }
+        let cfg = build_server_config(identity)?;
+        if self.0.len() >= SERVER_CONFIGS_KEPT {
+            self.0.remove(0);
+        }
+        self.0.push((key, cfg.clone()));
+        Ok(cfg)
     }
-    let cfg = build_server_config(identity)?;
-    *last = Some((key, cfg.clone()));
-    Ok(cfg)
 }
 
 fn build_server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>, TlsSetupError> {
@@ -127,5 +141,30 @@ impl ServerCertVerifier for PinningVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_of_alternating_hosts_are_built_once_each() {
+        let ids: Vec<Identity> = (0..=SERVER_CONFIGS_KEPT)
+            .map(|_| Identity::generate().unwrap())
+            .collect();
+        let mut cache = ConfigCache(Vec::new());
+        let a = cache.get(&ids[0]).unwrap();
+        let b = cache.get(&ids[1]).unwrap();
+        for _ in 0..3 {
+            assert!(Arc::ptr_eq(&a, &cache.get(&ids[0]).unwrap()));
+            assert!(Arc::ptr_eq(&b, &cache.get(&ids[1]).unwrap()));
+        }
+        // One more than are kept: the oldest (ids[0]) is built again.
+        for id in &ids[1..] {
+            cache.get(id).unwrap();
+        }
+        assert_eq!(cache.0.len(), SERVER_CONFIGS_KEPT);
+        assert!(!Arc::ptr_eq(&a, &cache.get(&ids[0]).unwrap()));
     }
 }
