@@ -579,9 +579,9 @@ async fn main() {
     let (per_sender, lat_count, connects) = match (smoke, quick) {
         (true, _) => (32, 10, 5),
         (false, true) => (300, 60, 50),
-        // 900 latency samples a side: with 300, the 64-member p99 ratio moved 14%
-        // between full runs (a p99 is set by a few messages).
-        (false, false) => (2000, 900, 200),
+        // 1800 latency samples a side: with 300, the 64-member p99 ratio moved 14%
+        // between full runs, with 900 12.5% (a p99 is set by a few messages).
+        (false, false) => (2000, 1800, 200),
     };
     // The encoded size of a 1 KiB message, for the record.
     let sample = encode(&HostPacket::Entry {
@@ -619,6 +619,22 @@ async fn main() {
             p[0] / p[2],
             p[1] / p[2]
         );
+        return;
+    }
+    // Only the connect phase, on fresh hosts (for profiles and experiments).
+    if std::env::var("BENCH_ONLY_CONNECT").is_ok() {
+        for k in 0..rounds::ROUNDS {
+            let (_h, ours) = our_host().await;
+            let c = phases::connect(ours, floor::floor_relay().await, connects, &format!("x{k}")).await;
+            println!(
+                "connect p50 {:.2}/{:.2}/{:.2} ms (ours/floor/baseline): ratio {:.2}, floor {:.2}",
+                c[0].0,
+                c[1].0,
+                c[2].0,
+                c[0].0 / c[2].0,
+                c[1].0 / c[2].0
+            );
+        }
         return;
     }
     if std::env::var("BENCH_ONLY_REPLAY").is_ok() {

@@ -34,6 +34,10 @@ pub async fn floor_relay() -> SocketAddr {
                 let (mut r, mut w) = s.split();
                 r.set_idle_timeout(IDLE);
                 let mut rx = tx.subscribe();
+                // A first word, as any relay says it let a member in (ours: Welcome).
+                if w.send_frame(GREETING).await.is_err() {
+                    return;
+                }
                 let writer = tokio::spawn(async move {
                     while let Ok(m) = rx.recv().await {
                         if w.send_frame(&m).await.is_err() {
@@ -52,7 +56,13 @@ pub async fn floor_relay() -> SocketAddr {
     addr
 }
 
-/// A member of the floor relay: the full handshake of ours (TLS, WebSocket, Noise).
+/// What the floor relay sends each member once its handshake is done: without it a
+/// client's connect would end when it sends Noise message 3, before the relay has even
+/// read it, and the floor's connect would miss a round trip every real client waits for.
+const GREETING: &[u8] = b"in";
+
+/// A member of the floor relay: the full handshake of ours (TLS, WebSocket, Noise),
+/// until the relay's first word.
 pub async fn connect(addr: SocketAddr) -> (SessionReader, SessionWriter) {
     static ME: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
     let me = ME.get_or_init(|| Identity::generate().expect("id"));
@@ -61,6 +71,8 @@ pub async fn connect(addr: SocketAddr) -> (SessionReader, SessionWriter) {
     let s = session::connect(tcp, me, "floor", &TrustAll).await.expect("handshake");
     let (mut r, w) = s.split();
     r.set_idle_timeout(IDLE);
+    let first = r.recv_frame().await.expect("greeting");
+    assert_eq!(first.as_deref(), Some(GREETING), "the floor relay greets first");
     (r, w)
 }
 

@@ -211,8 +211,8 @@ async fn tls_server() -> SocketAddr {
 }
 
 /// Connect p50/p99 in ms per side, one of each in turn: ours is the full TCP + TLS +
-/// WebSocket + Noise + register, the floor the same without registering, the
-/// baseline a bare TCP + TLS 1.3.
+/// WebSocket + Noise + register until `Welcome`, the floor the same layers until the
+/// floor relay's first frame (no register), the baseline a bare TCP + TLS 1.3.
 pub async fn connect(ours: SocketAddr, floor_addr: SocketAddr, count: usize, tag: &str) -> Per<(f64, f64)> {
     let tls_addr = tls_server().await;
     let client = tokio_rustls::TlsConnector::from(tls::client_config().expect("tls"));

@@ -52,7 +52,7 @@ pub fn print(rs: &[Round], pooled: Per<f64>, n_rounds: usize, x: &Extras) {
         ("Fan-out latency p50, 64 members", "ms", sum(|r| r.lat64_50)),
         ("Fan-out latency p99, 64 members", "ms", sum(|r| r.lat64_99)),
         (
-            "Connect p50 (ours: TCP+TLS+WS+Noise+register; floor: no register; base: TCP+TLS)",
+            "Connect p50 (ours: TCP+TLS+WS+Noise+register; floor: until its first frame; base: TCP+TLS)",
             "ms",
             sum(|r| r.connect_50),
         ),
