@@ -7,6 +7,8 @@
 mod clients;
 #[path = "relay/files.rs"]
 mod files;
+#[path = "relay/files_floor.rs"]
+mod files_floor;
 #[path = "relay/floor.rs"]
 mod floor;
 #[path = "relay/phases.rs"]
@@ -645,11 +647,13 @@ async fn main() {
     if std::env::var("BENCH_ONLY_FILES").is_ok() {
         if let Some(f) = files::file_rows().await {
             println!(
-                "file_mib_s={:.1} tls_mib_s={:.1} file_ratio={:.2} spread={:.2} floor_mib_s={:.1} floor_ratio={:.2} host_peak_rss_3_mib={:.1}",
+                "file_mib_s={:.1} tls_mib_s={:.1} file_ratio={:.2} spread={:.2} layers_mib_s={:.1} layers_ratio={:.2} crypto_floor_mib_s={:.1} crypto_floor_ratio={:.2} host_peak_rss_3_mib={:.1}",
                 f.ours,
                 f.base,
                 f.ratio,
                 f.spread,
+                f.layers,
+                f.layers_ratio,
                 f.floor,
                 f.floor / f.base,
                 f.rss3

@@ -218,6 +218,10 @@ pub struct FileRows {
     pub rss3: f64,
     /// The best MiB/s two cores could give with only the cryptography to do.
     pub floor: f64,
+    /// The files floor (`files_floor`): median MiB/s, and the median of its ratios to
+    /// the TLS copy measured next to it.
+    pub layers: f64,
+    pub layers_ratio: f64,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -235,14 +239,19 @@ pub async fn file_rows() -> Option<FileRows> {
     drop(data);
     // A warm-up copy: the file's pages are read once before anything is timed.
     tls_copy(&file).await;
+    let copy = dir.path().join("copy.bin");
     let (mut ours, mut base, mut ratios) = (vec![], vec![], vec![]);
+    let (mut layers, mut layers_ratios) = (vec![], vec![]);
     for _ in 0..FILE_ROUNDS {
         let (o, _) = through_host(1, &file).await?;
         let b = tls_copy(&file).await;
-        eprintln!("files: ours {o:.1} MiB/s, TLS copy {b:.1} MiB/s");
+        let l = super::files_floor::files_floor(&file, &copy).await?;
+        eprintln!("files: ours {o:.1} MiB/s, TLS copy {b:.1} MiB/s, the layers' floor {l:.1} MiB/s");
         ours.push(o);
         base.push(b);
         ratios.push(o / b);
+        layers.push(l);
+        layers_ratios.push(l / b);
     }
     let (_, rss3) = through_host(3, &file).await?;
     let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
@@ -256,5 +265,7 @@ pub async fn file_rows() -> Option<FileRows> {
         ratio,
         spread: (hi - lo) / ratio,
         rss3,
+        layers: median(layers),
+        layers_ratio: median(layers_ratios),
     })
 }

@@ -70,6 +70,21 @@ pub fn seal_chunk(
     }
     let mut buf = Vec::with_capacity(plain.len() + CHUNK_TAG_LEN);
     buf.extend_from_slice(plain);
+    seal_chunk_vec(k, transfer, index, last, buf)
+}
+
+/// [`seal_chunk`] in place: `buf` holds the plaintext (best with room for the tag) and
+/// comes back sealed, with no copy.
+pub fn seal_chunk_vec(
+    k: &FileKey,
+    transfer: &[u8; 16],
+    index: u32,
+    last: bool,
+    mut buf: Vec<u8>,
+) -> Result<Vec<u8>, ChunkError> {
+    if buf.len() > CHUNK_LEN {
+        return Err(ChunkError::TooLarge(buf.len()));
+    }
     let key = key(k).ok_or(ChunkError::Damaged)?;
     key.seal_in_place_append_tag(nonce(index, last), Aad::from(aad(transfer, index, last)), &mut buf)
         .map_err(|_| ChunkError::Damaged)?;
@@ -87,7 +102,20 @@ pub fn open_chunk(
     if sealed.len() > CHUNK_LEN + CHUNK_TAG_LEN {
         return Err(ChunkError::TooLarge(sealed.len()));
     }
-    let mut buf = sealed.to_vec();
+    open_chunk_vec(k, transfer, index, last, sealed.to_vec())
+}
+
+/// [`open_chunk`] in place: the sealed bytes become the plaintext, with no copy.
+pub fn open_chunk_vec(
+    k: &FileKey,
+    transfer: &[u8; 16],
+    index: u32,
+    last: bool,
+    mut buf: Vec<u8>,
+) -> Result<Vec<u8>, ChunkError> {
+    if buf.len() > CHUNK_LEN + CHUNK_TAG_LEN {
+        return Err(ChunkError::TooLarge(buf.len()));
+    }
     let key = key(k).ok_or(ChunkError::Damaged)?;
     let plain = key
         .open_in_place(nonce(index, last), Aad::from(aad(transfer, index, last)), &mut buf)

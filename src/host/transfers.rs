@@ -6,8 +6,7 @@ use super::state::{State, encode};
 use crate::crypto::chunks::chunk_count;
 use crate::protocol::limits::{FILE_CACHE_BYTES, FILE_CHUNK, FILE_WINDOW_CHUNKS, MAX_OPEN_TRANSFERS};
 use crate::protocol::units::human;
-use crate::protocol::{Conv, HostPacket};
-use bytes::Bytes;
+use crate::protocol::{Conv, Frames, HostPacket};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use uuid::Uuid;
 
@@ -27,11 +26,12 @@ pub(crate) struct Transfer {
     wants: HashMap<String, BTreeSet<u32>>,
 }
 
-/// Every open transfer, and recent chunks (ciphertext) shared between receivers.
+/// Every open transfer, and recent chunks (ciphertext) shared between receivers, kept
+/// as the frames that carry them: encoded once, sent to every receiver as they are.
 #[derive(Debug, Default)]
 pub(crate) struct Transfers {
     open: HashMap<Uuid, Transfer>,
-    cache: VecDeque<(Uuid, u32, Bytes)>,
+    cache: VecDeque<(Uuid, u32, Frames)>,
     cached_bytes: usize,
     /// Transfers that ended lately and why, for receivers who ask after the end.
     closed: VecDeque<(Uuid, String)>,
@@ -41,9 +41,9 @@ pub(crate) struct Transfers {
 pub const CLOSED_KEPT: usize = 256;
 
 impl Transfers {
-    fn remember(&mut self, t: Uuid, index: u32, data: Bytes) {
-        self.cached_bytes += data.len();
-        self.cache.push_back((t, index, data));
+    fn remember(&mut self, t: Uuid, index: u32, frames: Frames) {
+        self.cached_bytes += frames.len();
+        self.cache.push_back((t, index, frames));
         while self.cached_bytes > FILE_CACHE_BYTES {
             let Some((_, _, old)) = self.cache.pop_front() else {
                 break;
@@ -54,7 +54,7 @@ impl Transfers {
 
     fn forget(&mut self, t: Uuid) {
         self.cache.retain(|(ct, _, _)| *ct != t);
-        self.cached_bytes = self.cache.iter().map(|(_, _, b)| b.len()).sum();
+        self.cached_bytes = self.cache.iter().map(|(_, _, f)| f.len()).sum();
     }
 }
 
@@ -122,7 +122,7 @@ impl State {
                     break;
                 }
                 match cache.iter().find(|(ct, ci, _)| *ct == transfer && *ci == i) {
-                    Some((_, _, b)) => ready.push((i, b.clone())),
+                    Some((_, _, f)) => ready.push(f.clone()),
                     None => {
                         // Asked again by the same receiver: what went to the sender
                         // may be lost, so the sender is asked again too.
@@ -134,8 +134,8 @@ impl State {
                 }
             }
         }
-        for (index, data) in ready {
-            self.send_chunk(me, transfer, index, data);
+        for frames in ready {
+            self.send_frames(me, frames);
         }
         self.ask_owner(transfer, ask);
     }
@@ -172,23 +172,15 @@ impl State {
             .iter_mut()
             .filter_map(|(k, w)| w.remove(&index).then(|| k.clone()))
             .collect();
-        let data = Bytes::from(data);
-        self.transfers.remember(transfer, index, data.clone());
+        // Encoded once: the same frames go to every receiver and into the cache.
+        let Some(frames) = encode(&HostPacket::FileChunk { transfer, index, data }) else {
+            return Ok(());
+        };
+        self.transfers.remember(transfer, index, frames.clone());
         for k in to {
-            self.send_chunk(&k, transfer, index, data.clone());
+            self.send_frames(&k, frames.clone());
         }
         Ok(())
-    }
-
-    fn send_chunk(&mut self, to: &str, transfer: Uuid, index: u32, data: Bytes) {
-        let p = HostPacket::FileChunk {
-            transfer,
-            index,
-            data: data.to_vec(),
-        };
-        if let Some(f) = encode(&p) {
-            self.send_frames(to, f);
-        }
     }
 
     fn file_gone_to(&mut self, to: &str, transfer: Uuid, reason: &str) {

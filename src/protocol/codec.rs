@@ -37,7 +37,12 @@ pub enum DecodeError {
 /// no serializer that errors; should one ever appear, the empty frame decodes to
 /// `DecodeError::Empty` on the other side.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
+    encode_with_capacity(value, 128)
+}
+
+/// [`encode`] into a buffer made with room for `capacity` bytes.
+pub fn encode_with_capacity<T: Serialize>(value: &T, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
     if let Err(err) = ciborium::into_writer(value, &mut out) {
         tracing::error!(%err, "CBOR encoding failed");
         out.clear();

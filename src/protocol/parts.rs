@@ -1,7 +1,7 @@
 //! Packets larger than one frame travel as consecutive `Part` packets: the encoded
 //! packet cut into pieces of `PART_PAYLOAD` bytes. Encoding to frames, and reassembly.
 
-use super::codec::{DecodeError, decode, decode_capped, encode};
+use super::codec::{DecodeError, decode, decode_capped, encode_with_capacity};
 use super::limits::{MAX_FRAME_LEN, MAX_PACKET_LEN, MAX_PARTS, PART_PAYLOAD};
 use super::{ClientPacket, HostPacket};
 use bytes::Bytes;
@@ -14,7 +14,13 @@ pub trait Wire: Serialize + DeserializeOwned {
     fn part(index: u32, total: u32, bytes: Vec<u8>) -> Self;
     /// The part's fields, or the packet itself if it is not a part.
     fn into_part(self) -> Result<(u32, u32, Vec<u8>), Self>;
+    /// About how many bytes the packet encodes to, when it carries a large payload
+    /// (so encoding a 48 KiB chunk does not grow its buffer ten times).
+    fn size_hint(&self) -> usize;
 }
+
+/// What an encoded packet adds to its largest field, about.
+const ENVELOPE: usize = 256;
 
 impl Wire for ClientPacket {
     fn part(index: u32, total: u32, bytes: Vec<u8>) -> Self {
@@ -25,6 +31,15 @@ impl Wire for ClientPacket {
             ClientPacket::Part { index, total, bytes } => Ok((index, total, bytes)),
             other => Err(other),
         }
+    }
+    fn size_hint(&self) -> usize {
+        ENVELOPE
+            + match self {
+                ClientPacket::FileChunk { data, .. } => data.len(),
+                ClientPacket::Part { bytes, .. } => bytes.len(),
+                ClientPacket::Mls { message, .. } | ClientPacket::Signal { message, .. } => message.len(),
+                _ => 0,
+            }
     }
 }
 
@@ -37,6 +52,19 @@ impl Wire for HostPacket {
             HostPacket::Part { index, total, bytes } => Ok((index, total, bytes)),
             other => Err(other),
         }
+    }
+    fn size_hint(&self) -> usize {
+        ENVELOPE
+            + match self {
+                HostPacket::FileChunk { data, .. } => data.len(),
+                HostPacket::Part { bytes, .. } => bytes.len(),
+                HostPacket::Signal { message, .. } => message.len(),
+                HostPacket::Entry {
+                    body: super::EntryBody::Mls { message, .. },
+                    ..
+                } => message.len(),
+                _ => 0,
+            }
     }
 }
 
@@ -77,7 +105,7 @@ pub struct TooLarge {
 
 /// Encodes a packet into the frames that carry it: one frame, or parts.
 pub fn to_frames<T: Wire>(packet: &T) -> Result<Frames, TooLarge> {
-    let encoded = encode(packet);
+    let encoded = encode_with_capacity(packet, packet.size_hint());
     if encoded.len() <= MAX_FRAME_LEN {
         return Ok(Frames::One(Bytes::from(encoded)));
     }
@@ -91,7 +119,10 @@ pub fn to_frames<T: Wire>(packet: &T) -> Result<Frames, TooLarge> {
     let frames: Vec<Bytes> = encoded
         .chunks(PART_PAYLOAD)
         .enumerate()
-        .map(|(i, c)| Bytes::from(encode(&T::part(i as u32, total, c.to_vec()))))
+        .map(|(i, c)| {
+            let part = T::part(i as u32, total, c.to_vec());
+            Bytes::from(encode_with_capacity(&part, part.size_hint()))
+        })
         .collect();
     Ok(Frames::Many(frames.into()))
 }
@@ -145,6 +176,7 @@ impl Reassembly {
 
 #[cfg(test)]
 mod tests {
+    use super::super::codec::encode;
     use super::*;
     use crate::protocol::{Conv, EntryBody};
 
@@ -169,6 +201,43 @@ mod tests {
             out = r.push::<HostPacket>(f)?;
         }
         Ok(out)
+    }
+
+    /// Large payloads are encoded into a buffer made big enough at once.
+    #[test]
+    fn large_packets_encode_without_growing_their_buffer() {
+        use crate::protocol::limits::FILE_CHUNK;
+        let chunk = vec![7u8; FILE_CHUNK + 16];
+        let host = HostPacket::FileChunk {
+            transfer: uuid::Uuid::new_v4(),
+            index: u32::MAX,
+            data: chunk.clone(),
+        };
+        let client = ClientPacket::FileChunk {
+            transfer: uuid::Uuid::new_v4(),
+            index: u32::MAX,
+            data: chunk,
+        };
+        let entry = HostPacket::Entry {
+            conv: Conv::Room {
+                id: uuid::Uuid::new_v4(),
+            },
+            seq: u64::MAX,
+            at: u64::MAX,
+            from: Some("a-rather-long-member-name".into()),
+            id: Some(uuid::Uuid::new_v4()),
+            body: EntryBody::Mls {
+                message: vec![1; 1224],
+                committer: Some("another-rather-long-name".into()),
+            },
+        };
+        for (len, hint) in [
+            (encode(&host).len(), host.size_hint()),
+            (encode(&client).len(), client.size_hint()),
+            (encode(&entry).len(), entry.size_hint()),
+        ] {
+            assert!(len <= hint, "{len} bytes encoded, {hint} foreseen");
+        }
     }
 
     #[test]

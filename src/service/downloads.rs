@@ -7,7 +7,7 @@ use super::files::{Download, failed};
 use super::runner::Runner;
 use crate::client::Event;
 use crate::client::filename::{free_name, part_name, safe_name};
-use crate::crypto::chunks::{CHUNK_LEN, chunk_count, open_chunk};
+use crate::crypto::chunks::{CHUNK_LEN, chunk_count, open_chunk_vec};
 use crate::protocol::ClientPacket;
 use crate::protocol::limits::{FILE_STALL, FILE_WINDOW_CHUNKS, MAX_DOWNLOADS};
 use std::collections::BTreeSet;
@@ -128,7 +128,7 @@ impl Runner {
         let last = index + 1 == d.chunks;
         let at = u64::from(index) * CHUNK_LEN as u64;
         let want = d.offer.size.saturating_sub(at).min(CHUNK_LEN as u64) as usize;
-        let plain = match open_chunk(&d.key, transfer.as_bytes(), index, last, &data) {
+        let plain = match open_chunk_vec(&d.key, transfer.as_bytes(), index, last, data) {
             Ok(p) if p.len() == want => p,
             Ok(_) => {
                 return self

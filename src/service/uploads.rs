@@ -5,7 +5,7 @@
 use super::files::{FileTarget, Upload, failed};
 use super::runner::Runner;
 use crate::client::Event;
-use crate::crypto::chunks::{CHUNK_LEN, chunk_count, new_file_key, seal_chunk};
+use crate::crypto::chunks::{CHUNK_LEN, CHUNK_TAG_LEN, chunk_count, new_file_key, seal_chunk_vec};
 use crate::group::FileOffer;
 use crate::protocol::limits::MAX_OPEN_TRANSFERS;
 use crate::protocol::units::human;
@@ -206,7 +206,9 @@ impl Runner {
         for index in indices.into_iter().filter(|i| *i < u.chunks) {
             let at = u64::from(index) * CHUNK_LEN as u64;
             let len = (u.size.saturating_sub(at)).min(CHUNK_LEN as u64) as usize;
-            let mut plain = vec![0u8; len];
+            // Room for the tag too: the chunk is sealed in this buffer.
+            let mut plain = Vec::with_capacity(len + CHUNK_TAG_LEN);
+            plain.resize(len, 0);
             let read = u
                 .file
                 .seek(SeekFrom::Start(at))
@@ -216,7 +218,7 @@ impl Runner {
                 continue;
             }
             let last = index + 1 == u.chunks;
-            match seal_chunk(&u.key, transfer.as_bytes(), index, last, &plain) {
+            match seal_chunk_vec(&u.key, transfer.as_bytes(), index, last, plain) {
                 Ok(data) => {
                     u.served += len as u64;
                     out.push(ClientPacket::FileChunk { transfer, index, data });

@@ -532,8 +532,37 @@ async fn the_host_relays_chunks_only_as_asked_and_refuses_what_is_over_its_limit
         }
     };
     assert_eq!(got, (3, vec![3; 64]));
+    // A second receiver asking for the same chunk gets it from the host's cache, the
+    // same bytes, and the sender is not asked for it again.
+    let (mut r2r, mut r2w) = raw(addr, &hid, &Identity::generate().unwrap(), "receiver2", None).await;
+    r2w.send(&ClientPacket::FileWant {
+        transfer: t,
+        from: 3,
+        count: 1,
+    })
+    .await
+    .unwrap();
+    let got = loop {
+        match r2r.recv::<HostPacket>().await.unwrap().unwrap() {
+            HostPacket::FileChunk { transfer, index, data } if transfer == t => break (index, data),
+            _ => {}
+        }
+    };
+    assert_eq!(got, (3, vec![3; 64]));
+    // (Anything the host asked the sender because of that would come before this answer.)
+    let (id, _, p) = open(10, 1);
+    sw.send(&p).await.unwrap();
+    loop {
+        match sr.recv::<HostPacket>().await.unwrap().unwrap() {
+            HostPacket::FileWanted { transfer, indices } if transfer == t => {
+                panic!("the sender was asked again for {indices:?}")
+            }
+            HostPacket::Ack { id: i, .. } if i == id => break,
+            _ => {}
+        }
+    }
     // The sender may not have more than a few transfers open.
-    for n in 1..MAX_OPEN_TRANSFERS {
+    for n in 2..MAX_OPEN_TRANSFERS {
         let (id, _, p) = open(10, 1);
         sw.send(&p).await.unwrap();
         assert_eq!(answer(&mut sr, id).await, Ok(()), "transfer {n}");
