@@ -6,6 +6,7 @@ pub mod fingerprint;
 pub mod identity;
 pub mod noise;
 pub mod safety;
+pub mod x25519;
 
 pub use fingerprint::{Fingerprint, HostIdentity, sha256};
 pub use identity::{Identity, IdentityError};

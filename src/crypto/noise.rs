@@ -39,7 +39,7 @@ pub fn prologue(cert_sha256: &[u8; 32], tls_exporter: &[u8; 32]) -> Vec<u8> {
 
 fn builder<'a>(local_private: &'a [u8; 32], prologue: &'a [u8]) -> Result<snow::Builder<'a>, NoiseError> {
     let params = NOISE_PARAMS.parse()?;
-    Ok(snow::Builder::new(params)
+    Ok(snow::Builder::with_resolver(params, super::x25519::resolver())
         .local_private_key(local_private)?
         .prologue(prologue)?)
 }
