@@ -151,16 +151,23 @@ async fn client_handshake(
         let offer = HeaderValue::from_str(&subprotocol(version)).map_err(|e| SessionError::WebSocket(e.to_string()))?;
         request.headers_mut().insert(SUBPROTOCOL_HEADER, offer);
     }
-    let (mut ws, _response) =
-        tokio_tungstenite::client_async_with_config(request, tokio_rustls::TlsStream::Client(tls), Some(ws::config()))
-            .await?;
-
-    let mut noise = Initiator::with_version(
-        &identity.noise_private,
-        &prologue(&sha256(&cert_der), &exporter),
-        version,
-    )?;
-    ws.send(Message::Binary(noise.write_first()?.into())).await?;
+    let upgrade =
+        tokio_tungstenite::client_async_with_config(request, tokio_rustls::TlsStream::Client(tls), Some(ws::config()));
+    // Noise message 1 (two key derivations) is made while the upgrade's request is on
+    // its way: `join!` polls the upgrade first, which sends the request and waits.
+    let first = async {
+        let mut noise = Initiator::with_version(
+            &identity.noise_private,
+            &prologue(&sha256(&cert_der), &exporter),
+            version,
+        )?;
+        let msg1 = noise.write_first()?;
+        Ok::<_, SessionError>((noise, msg1))
+    };
+    let (upgraded, first) = tokio::join!(upgrade, first);
+    let (mut ws, _response) = upgraded?;
+    let (mut noise, msg1) = first?;
+    ws.send(Message::Binary(msg1.into())).await?;
     let msg2 = next_binary(&mut ws).await?;
     let host_static = noise.read_second(&msg2)?;
 
