@@ -38,11 +38,13 @@ impl CryptoResolver for FastDh {
     }
 }
 
-/// One X25519 key pair, its private half wiped on drop.
+/// One X25519 key pair, its private half wiped on drop. `valid` is false until a key
+/// of the right length was set or generated: every Diffie-Hellman fails until then.
 #[derive(Default)]
 struct X25519 {
     private: [u8; KEY_LEN],
     public: [u8; KEY_LEN],
+    valid: bool,
 }
 
 impl X25519 {
@@ -71,15 +73,23 @@ impl Dh for X25519 {
     }
 
     fn set(&mut self, private: &[u8]) {
-        // snow hands over exactly `priv_len` bytes; anything else leaves a zero key,
-        // whose handshake then fails on the other side instead of panicking here.
-        self.private = private.try_into().unwrap_or([0; KEY_LEN]);
-        self.derive_public();
+        // `set` cannot fail, and snow does not check the length: a key of another
+        // length is refused by making every Diffie-Hellman with it fail (a zero or
+        // padded key would be a weak identity that still completed handshakes).
+        self.valid = private.len() == KEY_LEN;
+        if self.valid {
+            self.private.copy_from_slice(private);
+            self.derive_public();
+        } else {
+            self.private.zeroize();
+            self.public = [0; KEY_LEN];
+        }
     }
 
     fn generate(&mut self, rng: &mut dyn Random) -> Result<(), snow::Error> {
         rng.try_fill_bytes(&mut self.private)?;
         self.derive_public();
+        self.valid = true;
         Ok(())
     }
 
@@ -94,6 +104,9 @@ impl Dh for X25519 {
     /// Refuses a peer key of the wrong length and one of low order (an all-zero
     /// shared secret), which the Noise spec allows and dalek's ladder did not do.
     fn dh(&self, public: &[u8], out: &mut [u8]) -> Result<(), snow::Error> {
+        if !self.valid {
+            return Err(snow::Error::Dh);
+        }
         let public: &[u8; KEY_LEN] = public
             .get(..KEY_LEN)
             .and_then(|p| p.try_into().ok())
@@ -178,15 +191,47 @@ mod tests {
     }
 
     #[test]
+    fn a_key_of_another_length_makes_no_handshake() {
+        let peer = pair(&[5; 32]).public;
+        let mut out = [0u8; 32];
+        for len in [0usize, 16, 31, 33, 64] {
+            let k = pair_of(&vec![7u8; len]);
+            assert!(k.dh(&peer, &mut out).is_err(), "length {len}");
+        }
+        let unset = X25519::default();
+        assert!(unset.dh(&peer, &mut out).is_err(), "no key set");
+        assert!(pair(&[7; 32]).dh(&peer, &mut out).is_ok());
+    }
+
+    fn pair_of(private: &[u8]) -> X25519 {
+        let mut k = X25519::default();
+        k.set(private);
+        k
+    }
+
+    #[test]
     fn a_handshake_with_snows_own_x25519_interoperates() {
-        // An older peer (snow's default X25519) and ours complete XX and talk.
+        // An older peer (snow's default X25519) and ours complete XX and talk, as
+        // either side.
+        handshake_with(false);
+        handshake_with(true);
+    }
+
+    fn handshake_with(ours_initiates: bool) {
         let params: snow::params::NoiseParams = super::super::noise::NOISE_PARAMS.parse().expect("params");
+        let builder = |ours: bool| {
+            if ours {
+                snow::Builder::with_resolver(params.clone(), resolver())
+            } else {
+                snow::Builder::new(params.clone())
+            }
+        };
         let (a, b) = ([3u8; 32], [4u8; 32]);
-        let mut init = snow::Builder::new(params.clone())
+        let mut init = builder(ours_initiates)
             .local_private_key(&a)
             .and_then(|x| x.build_initiator())
             .expect("initiator");
-        let mut resp = snow::Builder::with_resolver(params, resolver())
+        let mut resp = builder(!ours_initiates)
             .local_private_key(&b)
             .and_then(|x| x.build_responder())
             .expect("responder");
