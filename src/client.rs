@@ -10,6 +10,8 @@ pub mod memory;
 mod rooms;
 mod secure;
 pub mod signals;
+#[cfg(test)]
+mod testing;
 
 pub use chat::{ChatState, Pending};
 pub use event::Event;

@@ -163,6 +163,9 @@ impl ChatState {
                         p @ (Pending::Claim { .. } | Pending::FetchGroupInfo { .. } | Pending::ExternalJoin { .. }),
                     ) => self.group_refused(p, &reason),
                     p => {
+                        if let Some(Pending::JoinRoom { room, .. }) = &p {
+                            self.rejoin.retain(|(name, _)| name_key(name) != name_key(room));
+                        }
                         let text = p.and_then(|p| p.text());
                         vec![Event::Failed { id, reason, text }]
                     }
@@ -277,9 +280,20 @@ impl ChatState {
 
     /// Once welcomed: rooms rejoined (from where we stopped, or from the start of the
     /// new logs after a host restart), then every unanswered request again, in order.
+    /// A room stays in `rejoin` until its `RoomSync` (or a refusal): what the user types
+    /// to it meanwhile waits for its group instead of being refused.
     fn after_welcome(&mut self, resend: Vec<ClientPacket>, resumed: bool, restarted: bool) {
-        let rooms = std::mem::take(&mut self.rejoin);
-        if !resumed {
+        if resumed {
+            // The host kept our rooms: their syncs are on the way.
+            self.rejoin.clear();
+        } else {
+            let asked = |p: &Pending, name: &str| matches!(p, Pending::JoinRoom { room, .. } if name_key(room) == name_key(name));
+            let rooms: Vec<(String, Uuid)> = self
+                .rejoin
+                .iter()
+                .filter(|(name, _)| !self.pending.values().any(|p| asked(p, name)))
+                .cloned()
+                .collect();
             for (name, id) in rooms {
                 let since = if restarted {
                     Some(0)

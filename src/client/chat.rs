@@ -514,7 +514,11 @@ impl ChatState {
         self.users.clear();
         self.rooms.clear();
         let rooms = std::mem::take(&mut self.joined);
-        self.rejoin.extend(rooms.into_iter().map(|(id, r)| (r.name, id)));
+        for (id, r) in rooms {
+            if !self.rejoin.iter().any(|(_, known)| *known == id) {
+                self.rejoin.push((r.name, id));
+            }
+        }
         self.outbox.clear();
         self.announced.clear();
     }

@@ -107,12 +107,7 @@ impl ChatState {
             self.returning.insert(conv.clone());
         }
         self.ready.remove(conv);
-        let busy = self.pending.values().any(|p| match p {
-            Pending::FetchGroupInfo { conv: c }
-            | Pending::ExternalJoin { conv: c, .. }
-            | Pending::Claim { conv: c, .. } => c == conv,
-            _ => false,
-        });
+        let busy = self.joining(conv);
         let attempts = self.join_attempts.entry(conv.clone()).or_default();
         if busy {
             return;
@@ -123,6 +118,16 @@ impl ChatState {
         }
         *attempts += 1;
         self.request(Pending::FetchGroupInfo { conv: conv.clone() });
+    }
+
+    /// True while our claim of `conv`'s group, or our way into it, waits for the host.
+    fn joining(&self, conv: &Conv) -> bool {
+        self.pending.values().any(|p| match p {
+            Pending::FetchGroupInfo { conv: c }
+            | Pending::ExternalJoin { conv: c, .. }
+            | Pending::Claim { conv: c, .. } => c == conv,
+            _ => false,
+        })
     }
 
     /// Tracks a request of ours and queues its packet.
@@ -247,9 +252,12 @@ impl ChatState {
     /// A lobby or room message we could not read: from before we joined (expected,
     /// nothing to show), or we fell out of step (rejoin, and say so).
     pub(super) fn unreadable(&mut self, conv: &Conv, message: &[u8], reason: String) -> Vec<Event> {
-        if let Ok(Framing::Message { epoch, .. }) = framing(message)
-            && epoch < self.join_epoch.get(conv).copied().unwrap_or(0)
-        {
+        let before_join = match framing(message) {
+            Ok(Framing::Message { epoch, .. }) if epoch < self.join_epoch.get(conv).copied().unwrap_or(0) => true,
+            // No group yet and our join on its way: the host ordered this before it.
+            _ => self.groups.as_ref().is_some_and(|g| g.group_id(conv).is_none()) && self.joining(conv),
+        };
+        if before_join {
             // From before we (re)joined: a newcomer was not meant to read it; a member
             // coming back missed it.
             if !self.returning.contains(conv) {

@@ -5,7 +5,7 @@
 use super::handle::{Conn, handle};
 use super::member::{MemberLink, Out};
 use super::server::Inner;
-use super::state::encode;
+use super::state::{State, encode};
 use crate::protocol::limits::{HANDSHAKE_TIMEOUT, OUTBOUND_QUEUE, PING_INTERVAL};
 use crate::protocol::{ClientPacket, Frames, HostPacket, Reassembly};
 use crate::session::{SessionError, SessionReader, SessionWriter, accept};
@@ -208,6 +208,24 @@ async fn recv_until(reader: &mut SessionReader, until: Option<Instant>) -> Resul
     }
 }
 
+/// What is queued for `k`'s link, then `k`'s new log entries, both taken under the one
+/// state lock. Every packet is queued under that lock, so whatever the state queued
+/// before these entries were pulled goes out before them: a room's sync reaches the
+/// member before that room's entries (a join handled between the writer's last look at
+/// its queue and its pull once let entries overtake it). Nothing is pulled once a close
+/// request is queued.
+fn queued_then_pulled(state: &mut State, rx: &mut mpsc::Receiver<Out>, k: &str) -> (Vec<Out>, Vec<Frames>) {
+    let mut queued = vec![];
+    while let Ok(o) = rx.try_recv() {
+        let close = matches!(o, Out::Close { .. });
+        queued.push(o);
+        if close {
+            return (queued, vec![]);
+        }
+    }
+    (queued, state.pull(k, WRITE_BATCH))
+}
+
 /// Sends what is queued for one link and pulls its member's log entries, flushing once
 /// per batch; pings remote links. Ends on cancel, a close request, or a stuck write.
 pub(crate) async fn write_loop<W: FrameSink>(
@@ -271,9 +289,19 @@ pub(crate) async fn write_loop<W: FrameSink>(
             if closing.is_none()
                 && let Some(k) = &member
             {
-                let frames = inner.state().pull(k, WRITE_BATCH);
+                let (queued, frames) = queued_then_pulled(&mut inner.state(), &mut rx, k);
                 if frames.len() == WRITE_BATCH {
                     notify.notify_one(); // more waiting: come back after the queue
+                }
+                for o in queued {
+                    match o {
+                        Out::Frames(f) => {
+                            inner.stats.sent(f.len());
+                            w.feed(&f).await?;
+                        }
+                        Out::Member(k) => member = Some(k),
+                        Out::Close { code, reason } => closing = Some((code, reason)),
+                    }
                 }
                 for f in &frames {
                     inner.stats.sent(f.len());
@@ -301,3 +329,6 @@ pub(crate) async fn write_loop<W: FrameSink>(
     let (code, reason) = closing.unwrap_or((1000, String::new()));
     let _ = tokio::time::timeout(Duration::from_secs(1), w.close_with(code, &reason)).await;
 }
+
+#[cfg(test)]
+mod tests;

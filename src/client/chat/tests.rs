@@ -178,6 +178,58 @@ fn resume_sends_cursors_and_a_restart_rejoins_rooms_from_the_start() {
     assert!(!c.cursors.contains_key(&Conv::Room { id: room }));
 }
 
+fn sync(c: &mut ChatState, room: Uuid, seq: u64) {
+    c.on_packet(HostPacket::RoomSync {
+        room,
+        name: "ops".into(),
+        members: vec!["ana".into()],
+        seq,
+        group: None,
+    });
+}
+
+/// The room joins a welcome sends (their request ids).
+fn joins(c: &mut ChatState) -> Vec<Uuid> {
+    let out = c.take_outbox();
+    out.iter()
+        .filter_map(|p| match p {
+            ClientPacket::RoomJoin { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_room_being_rejoined_takes_messages_until_its_sync_or_a_refusal() {
+    let mut c = joined_state();
+    let room = Uuid::new_v4();
+    sync(&mut c, room, 4);
+    c.reset_link();
+    welcome(&mut c, "ana", Uuid::from_u128(2), false, vec![]);
+    assert_eq!(joins(&mut c).len(), 1);
+    // Asked to rejoin, not back yet: what is typed to it waits for it.
+    assert!(c.in_room(Some(room)));
+    let (id, now) = c.message(Some(room), "typed before the sync".into());
+    assert!(now.is_empty());
+    assert!(c.waiting[&Conv::Room { id: room }].contains(&id));
+    // Another drop before the sync: the join is asked again once, not twice.
+    c.reset_link();
+    welcome(&mut c, "ana", Uuid::from_u128(2), false, vec![]);
+    assert_eq!(joins(&mut c).len(), 1);
+    sync(&mut c, room, 0);
+    assert!(c.in_room(Some(room)) && c.rejoin.is_empty());
+    // A rejoin the host refuses: the room is no longer ours.
+    c.reset_link();
+    welcome(&mut c, "ana", Uuid::from_u128(3), false, vec![]);
+    let asked = joins(&mut c);
+    assert_eq!(asked.len(), 1);
+    c.on_packet(HostPacket::Refused {
+        id: asked[0],
+        reason: "there are already 64 rooms".into(),
+    });
+    assert!(!c.in_room(Some(room)));
+}
+
 #[test]
 fn memory_round_trips_into_a_new_state() {
     let mut c = joined_state();

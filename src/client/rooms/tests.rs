@@ -2,221 +2,13 @@
 //! first member, joined by external commit, a removal proposed by the host and
 //! committed by the member it names; a host that substitutes keys is seen.
 
-use super::super::MlsKeys;
 use super::*;
 use crate::group::framing::{group_info, remove_proposal, roster};
-use crate::group::{Groups, MemberId, new_signature_key, signature_public};
-use crate::protocol::{EntryBody, HostPacket, Limits};
-use std::collections::BTreeMap;
+use crate::group::{Groups, MemberId, new_signature_key};
+use crate::protocol::HostPacket;
 
-/// A host that orders what it is sent, like the real one, and can be told to lie.
-struct Host {
-    signature: Vec<u8>,
-    key: Vec<u8>,
-    infos: BTreeMap<Conv, Vec<u8>>,
-    seq: BTreeMap<Conv, u64>,
-    /// Key packages it hands out, by name.
-    packages: BTreeMap<String, Vec<u8>>,
-}
-
-impl Host {
-    fn new() -> Self {
-        let signature = new_signature_key().unwrap();
-        let key = signature_public(&signature).unwrap();
-        Host {
-            signature,
-            key,
-            infos: BTreeMap::new(),
-            seq: BTreeMap::new(),
-            packages: BTreeMap::new(),
-        }
-    }
-
-    fn state(&self, conv: &Conv) -> Option<GroupState> {
-        self.infos.get(conv).map(|i| {
-            let (group_id, epoch) = group_info(i).unwrap();
-            GroupState {
-                group_id,
-                epoch,
-                base: 0,
-            }
-        })
-    }
-
-    fn entry(
-        &mut self,
-        conv: &Conv,
-        from: Option<&str>,
-        id: Option<Uuid>,
-        message: Vec<u8>,
-        committer: Option<&str>,
-    ) -> HostPacket {
-        let seq = self.seq.entry(conv.clone()).or_default();
-        *seq += 1;
-        HostPacket::Entry {
-            conv: conv.clone(),
-            seq: *seq,
-            at: 0,
-            from: from.map(str::to_string),
-            id,
-            body: EntryBody::Mls {
-                message,
-                committer: committer.map(str::to_string),
-            },
-        }
-    }
-
-    /// One packet from `who`: the answer to it, and the entries for everyone.
-    fn handle(&mut self, who: &str, p: ClientPacket) -> (Vec<HostPacket>, Vec<HostPacket>) {
-        match p {
-            ClientPacket::GroupInfo { id, conv, info } => {
-                self.infos.insert(conv, info.into_vec());
-                (vec![HostPacket::Ack { id, seq: None }], vec![])
-            }
-            ClientPacket::FetchGroupInfo { id, conv } => {
-                let info = serde_bytes::ByteBuf::from(self.infos[&conv].clone());
-                (vec![HostPacket::GroupInfo { id, conv, info }], vec![])
-            }
-            ClientPacket::Mls {
-                id,
-                conv,
-                message,
-                group_info,
-                ..
-            } => {
-                if let Some(i) = group_info {
-                    self.infos.insert(conv.clone(), i.into_vec());
-                }
-                let e = self.entry(&conv, Some(who), Some(id), message, None);
-                let HostPacket::Entry { seq, .. } = &e else {
-                    unreachable!()
-                };
-                (vec![HostPacket::Ack { id, seq: Some(*seq) }], vec![e])
-            }
-            ClientPacket::Signal { conv, message } => (
-                vec![],
-                vec![HostPacket::Signal {
-                    conv,
-                    from: who.into(),
-                    message,
-                }],
-            ),
-            ClientPacket::FetchKeyPackage { id, name } => {
-                let package = self.packages[&name].clone();
-                (vec![HostPacket::KeyPackage { id, name, package }], vec![])
-            }
-            other => (
-                other
-                    .request_id()
-                    .map(|id| HostPacket::Ack { id, seq: None })
-                    .into_iter()
-                    .collect(),
-                vec![],
-            ),
-        }
-    }
-}
-
-/// A member with its own keys (the Noise key is `noise` repeated), welcomed.
-fn member(name: &str, noise: u8, host: &Host) -> ChatState {
-    let mut c = ChatState::default();
-    c.set_keys(MlsKeys {
-        signature: new_signature_key().unwrap(),
-        noise: [noise; 32],
-    });
-    let ClientPacket::Register { id, .. } = c.register(name.into()) else {
-        panic!()
-    };
-    c.on_packet(HostPacket::Welcome {
-        id,
-        name: name.into(),
-        incarnation: Uuid::nil(),
-        started_at: 0,
-        resumed: false,
-        users: ["ana", "bob", "cy"]
-            .map(|n| crate::protocol::UserInfo {
-                name: n.into(),
-                away: false,
-            })
-            .to_vec(),
-        rooms: vec![],
-        cursors: vec![],
-        key_packages: 0,
-        host_key: host.key.clone(),
-        group: host.state(&Conv::LOBBY),
-        limits: Limits {
-            max_body: 16_384,
-            max_packet: 1 << 20,
-            rate_per_sec: 20,
-            rate_burst: 50,
-            grace_secs: 600,
-            max_file: 100 << 20,
-        },
-    });
-    c
-}
-
-/// Runs packets between the members and the host until nobody has anything to send;
-/// every event each member showed meanwhile.
-fn pump(host: &mut Host, members: &mut [(&str, &mut ChatState)]) -> BTreeMap<String, Vec<Event>> {
-    let mut events: BTreeMap<String, Vec<Event>> = BTreeMap::new();
-    loop {
-        let mut quiet = true;
-        for i in 0..members.len() {
-            for p in members[i].1.take_outbox() {
-                quiet = false;
-                let who = members[i].0.to_string();
-                let (answers, entries) = host.handle(&who, p);
-                for a in answers {
-                    let ev = members[i].1.on_packet(a);
-                    events.entry(who.clone()).or_default().extend(ev);
-                }
-                for e in entries {
-                    for (name, c) in members.iter_mut() {
-                        events
-                            .entry(name.to_string())
-                            .or_default()
-                            .extend(c.on_packet(e.clone()));
-                    }
-                }
-            }
-        }
-        if quiet {
-            return events;
-        }
-    }
-}
-
-fn said(events: &BTreeMap<String, Vec<Event>>, who: &str, text: &str) -> bool {
-    events.get(who).is_some_and(|ev| {
-        ev.iter()
-            .any(|e| matches!(e, Event::Message { body, own: false, .. } if body == text))
-    })
-}
-
-fn keys_changed(events: &BTreeMap<String, Vec<Event>>, who: &str, name: &str) -> bool {
-    events.get(who).is_some_and(|ev| {
-        ev.iter()
-            .any(|e| matches!(e, Event::KeysChanged { name: n } if n == name))
-    })
-}
-
-/// ana makes the lobby's group, bob joins it by external commit.
-fn lobby_of_two(host: &mut Host) -> (ChatState, ChatState) {
-    let mut ana = member("ana", 1, host);
-    let ev = pump(host, &mut [("ana", &mut ana)]);
-    assert!(ev["ana"].iter().any(|e| matches!(e, Event::Connected { .. })), "{ev:?}");
-    let mut bob = member("bob", 2, host);
-    let ev = pump(host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
-    assert!(ev["bob"].iter().any(|e| matches!(e, Event::Connected { .. })), "{ev:?}");
-    (ana, bob)
-}
-
-fn send(c: &mut ChatState, room: Option<Uuid>, text: &str) {
-    let (_, packets) = c.message(room, text.into());
-    assert_eq!(packets.len(), 1, "the group is ready: it goes out at once");
-    c.outbox.extend(packets);
-}
+mod fixture;
+use fixture::*;
 
 #[test]
 fn the_lobby_is_claimed_joined_and_read_and_a_substituted_key_package_is_seen() {
@@ -248,6 +40,32 @@ fn the_lobby_is_claimed_joined_and_read_and_a_substituted_key_package_is_seen() 
     ana.outbox.extend(packets);
     let ev = pump(&mut host, &mut [("ana", &mut ana)]);
     assert!(keys_changed(&ev, "ana", "bob"), "{ev:?}");
+}
+
+#[test]
+fn what_is_said_while_a_newcomer_fetches_the_groups_info_is_not_an_error_to_it() {
+    let mut host = Host::new();
+    let mut ana = member("ana", 1, &host);
+    pump(&mut host, &mut [("ana", &mut ana)]);
+    // bob is welcomed and asks for the lobby's GroupInfo; ana speaks before he has it.
+    let mut bob = member("bob", 2, &host);
+    send(&mut ana, None, "before bob");
+    let mut shown = vec![];
+    for p in ana.take_outbox() {
+        let (answers, entries) = host.handle("ana", p);
+        for a in answers {
+            ana.on_packet(a);
+        }
+        for e in entries {
+            shown.extend(bob.on_packet(e));
+        }
+    }
+    assert!(shown.is_empty(), "{shown:?}");
+    let ev = pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
+    assert!(ev["bob"].iter().any(|e| matches!(e, Event::Connected { .. })), "{ev:?}");
+    send(&mut ana, None, "after bob");
+    let ev = pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
+    assert!(said(&ev, "bob", "after bob"), "{ev:?}");
 }
 
 #[test]

@@ -4,48 +4,17 @@
 
 use super::*;
 use crate::group::new_signature_key;
-use crate::protocol::{EntryBody, HostPacket, Limits, UserInfo};
+use crate::protocol::{EntryBody, HostPacket};
 
 fn client(name: &str) -> ChatState {
-    let mut c = ChatState::default();
-    c.set_keys(MlsKeys {
-        signature: new_signature_key().unwrap(),
-        noise: [name.len() as u8; 32],
-    });
-    let ClientPacket::Register { id, .. } = c.register(name.into()) else {
-        panic!()
+    let host_key = crate::group::signature_public(&new_signature_key().unwrap()).unwrap();
+    // The lobby's group already exists at the host (its GroupInfo is fetched).
+    let lobby = crate::protocol::GroupState {
+        group_id: vec![9; 16],
+        epoch: 3,
+        base: 0,
     };
-    let users = ["ana", "bob"].map(|n| UserInfo {
-        name: n.into(),
-        away: false,
-    });
-    c.on_packet(HostPacket::Welcome {
-        id,
-        name: name.into(),
-        incarnation: Uuid::nil(),
-        started_at: 0,
-        resumed: false,
-        users: users.to_vec(),
-        rooms: vec![],
-        cursors: vec![],
-        key_packages: 0,
-        host_key: crate::group::signature_public(&new_signature_key().unwrap()).unwrap(),
-        // The lobby's group already exists at the host (its GroupInfo is fetched).
-        group: Some(crate::protocol::GroupState {
-            group_id: vec![9; 16],
-            epoch: 3,
-            base: 0,
-        }),
-        limits: Limits {
-            max_body: 1,
-            max_packet: 1,
-            rate_per_sec: 1,
-            rate_burst: 1,
-            grace_secs: 1,
-            max_file: 100 << 20,
-        },
-    });
-    c
+    crate::client::testing::welcomed(name, name.len() as u8, &["ana", "bob"], host_key, Some(lobby))
 }
 
 /// The packets a client has to send now (group upkeep of the lobby left out).

@@ -1,0 +1,74 @@
+//! The writer's order: what the state queued for a link goes out before the log
+//! entries pulled after it (a room's sync before the room's entries).
+
+use super::*;
+use crate::host::HostOptions;
+use crate::host::member::Member;
+use crate::protocol::codec::decode;
+use crate::protocol::{Conv, EntryBody};
+
+fn packet(o: &Out) -> HostPacket {
+    let Out::Frames(Frames::One(f)) = o else {
+        panic!("not one frame: {o:?}")
+    };
+    decode(f).unwrap()
+}
+
+/// A host state with `alice` in room `ops` (one entry in its log) and `bob`, online,
+/// whose writer queue is returned.
+fn state_with_room() -> (State, mpsc::Receiver<Out>, uuid::Uuid) {
+    let mut state = State::new(HostOptions::default(), crate::group::new_signature_key().unwrap());
+    let (out, rx) = mpsc::channel(8);
+    let link = MemberLink {
+        conn: 1,
+        out,
+        notify: Arc::new(Notify::new()),
+        cancel: CancellationToken::new(),
+    };
+    state
+        .members
+        .insert("bob".into(), Member::new("bob", [2; 32], link, false));
+    let room = state.rooms.create("ops", "alice").unwrap();
+    let conv = Conv::Room { id: room };
+    state.append(&conv, None, None, EntryBody::Left { name: "carol".into() });
+    (state, rx, room)
+}
+
+#[test]
+fn a_room_sync_queued_before_the_pull_goes_out_before_the_rooms_entries() {
+    let (mut state, mut rx, room) = state_with_room();
+    // Bob joins between the writer's last look at its queue and its pull.
+    state.rooms.join(room, "bob").unwrap();
+    if let Some(m) = state.members.get_mut("bob") {
+        m.cursors.insert(Conv::Room { id: room }, 0);
+    }
+    state.sync_room_to("bob", room);
+
+    let (queued, pulled) = queued_then_pulled(&mut state, &mut rx, "bob");
+    assert_eq!(queued.len(), 1);
+    assert!(matches!(packet(&queued[0]), HostPacket::RoomSync { room: r, seq: 0, .. } if r == room));
+    assert_eq!(pulled.len(), 1);
+    let entry = packet(&Out::Frames(pulled[0].clone()));
+    assert!(matches!(entry, HostPacket::Entry { seq: 1, .. }), "{entry:?}");
+    assert!(rx.try_recv().is_err());
+}
+
+#[test]
+fn nothing_is_pulled_once_a_close_is_queued() {
+    let (mut state, mut rx, room) = state_with_room();
+    if let Some(m) = state.members.get_mut("bob") {
+        m.cursors.insert(Conv::Room { id: room }, 0);
+    }
+    state.kick("bob", "bye");
+    let (queued, pulled) = queued_then_pulled(&mut state, &mut rx, "bob");
+    assert!(matches!(queued.last(), Some(Out::Close { .. })), "{queued:?}");
+    assert!(pulled.is_empty());
+    // The entry stays for the member's next link.
+    assert_eq!(
+        state
+            .members
+            .get("bob")
+            .and_then(|m| m.cursors.values().next().copied()),
+        Some(0)
+    );
+}
