@@ -11,10 +11,14 @@ mod files;
 mod files_floor;
 #[path = "relay/floor.rs"]
 mod floor;
+#[path = "relay/link.rs"]
+mod link;
 #[path = "relay/modes.rs"]
 mod modes;
 #[path = "relay/phases.rs"]
 mod phases;
+#[path = "relay/process.rs"]
+mod process;
 #[path = "relay/report.rs"]
 mod report;
 #[path = "relay/rounds.rs"]
@@ -34,6 +38,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
+
+use link::Link;
+use process::{host_process, host_process_with, host_rss, host_rss_full_logs, rss_mib, status_mib};
 
 /// Bytes of every benchmark message body.
 const BODY: usize = 1024;
@@ -191,157 +198,6 @@ pub enum Side {
     Plain,
 }
 
-/// One member's two halves, for any relay.
-enum Link {
-    Ours(SessionReader, SessionWriter, Arc<Vec<u8>>),
-    Floor(SessionReader, SessionWriter),
-    Plain(
-        futures_util::stream::SplitStream<tokio_tungstenite::WebSocketStream<TcpStream>>,
-        futures_util::stream::SplitSink<tokio_tungstenite::WebSocketStream<TcpStream>, Message>,
-    ),
-}
-
-impl Link {
-    async fn ours(addr: SocketAddr, name: &str) -> Link {
-        // A user's identity exists before they connect: made once, outside the timing.
-        static ME: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
-        let me = ME.get_or_init(|| Identity::generate().expect("id"));
-        let message = lobby_message(addr).await;
-        match Link::ours_as(addr, name, me, None).await.0 {
-            Link::Ours(r, w, _) => Link::Ours(r, w, message),
-            other => other,
-        }
-    }
-
-    /// Connects and registers as `name` with `me`, resuming if asked; returns the link
-    /// and what the host said in `Welcome` (incarnation, cursors).
-    async fn ours_as(addr: SocketAddr, name: &str, me: &Identity, resume: Option<Resume>) -> (Link, Resume) {
-        let tcp = TcpStream::connect(addr).await.expect("connect");
-        tcp.set_nodelay(true).ok();
-        let s = session::connect(tcp, me, "bench", &TrustAll).await.expect("handshake");
-        let (mut r, mut w) = s.split();
-        let register = ClientPacket::Register {
-            secret: None,
-            id: Uuid::new_v4(),
-            name: name.into(),
-            resume,
-        };
-        w.send(&register).await.expect("register");
-        let mut welcome = Resume {
-            incarnation: Uuid::nil(),
-            cursors: vec![],
-        };
-        while let Ok(Some(p)) = r.recv::<HostPacket>().await {
-            if let HostPacket::Welcome {
-                incarnation,
-                cursors,
-                host_key,
-                ..
-            } = p
-            {
-                *HOST_KEY.lock().expect("lock") = host_key;
-                welcome = Resume { incarnation, cursors };
-                break;
-            }
-        }
-        (Link::Ours(r, w, Arc::new(vec![])), welcome)
-    }
-
-    /// Leaves as the app does when the user quits: `Bye`, and its answer.
-    async fn quit(self) {
-        if let Link::Ours(mut r, mut w, _) = self {
-            let id = Uuid::new_v4();
-            if w.send(&ClientPacket::Bye { id }).await.is_ok() {
-                let acked = async {
-                    while let Ok(Some(p)) = r.recv::<HostPacket>().await {
-                        if matches!(p, HostPacket::Ack { id: a, .. } if a == id) {
-                            break;
-                        }
-                    }
-                };
-                let _ = tokio::time::timeout(Duration::from_secs(2), acked).await;
-            }
-        }
-    }
-
-    async fn plain(addr: SocketAddr) -> Link {
-        let tcp = TcpStream::connect(addr).await.expect("connect");
-        tcp.set_nodelay(true).ok();
-        let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/"), tcp)
-            .await
-            .expect("ws");
-        let (w, r) = ws.split();
-        Link::Plain(r, w)
-    }
-
-    /// Splits into a receiver of bodies and a sender of bodies (tasks own the halves).
-    fn spawn(self) -> (mpsc::UnboundedReceiver<Seen>, mpsc::UnboundedSender<String>) {
-        let (in_tx, in_rx) = mpsc::unbounded_channel();
-        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
-        match self {
-            Link::Ours(mut r, mut w, message) => {
-                tokio::spawn(async move {
-                    loop {
-                        let p = match r.recv::<HostPacket>().await {
-                            Ok(Some(p)) => p,
-                            Ok(None) => break,
-                            Err(e) => {
-                                eprintln!("member link ended: {e}");
-                                break;
-                            }
-                        };
-                        if let HostPacket::Entry {
-                            body: EntryBody::Mls { .. },
-                            id: Some(id),
-                            ..
-                        } = p
-                            && in_tx.send(from_id(id)).is_err()
-                        {
-                            break;
-                        }
-                    }
-                });
-                tokio::spawn(async move {
-                    while let Some(b) = out_rx.recv().await {
-                        let Some((i, s, t)) = parse(&b) else { continue };
-                        let p = ClientPacket::Mls {
-                            id: id_of(i, s, t),
-                            conv: Conv::LOBBY,
-                            message: message.to_vec(),
-                            group_info: None,
-                            replaces: None,
-                        };
-                        if w.send(&p).await.is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            Link::Floor(r, w) => return (in_rx, floor::spawn(r, w, in_tx)),
-            Link::Plain(mut r, mut w) => {
-                tokio::spawn(async move {
-                    while let Some(Ok(m)) = r.next().await {
-                        if let Message::Binary(b) = m
-                            && let Some(seen) = parse_bytes(&b)
-                            && in_tx.send(seen).is_err()
-                        {
-                            break;
-                        }
-                    }
-                });
-                tokio::spawn(async move {
-                    while let Some(b) = out_rx.recv().await {
-                        if w.send(Message::Binary(b.into_bytes().into())).await.is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-        }
-        (in_rx, out_tx)
-    }
-}
-
 /// The plaintext baseline: every binary message goes to every client (sender too).
 async fn plain_relay() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -444,133 +300,6 @@ async fn replay(addr: SocketAddr, missed: usize) -> f64 {
     }
     eprintln!("replay: got {got} of {missed}");
     f64::NAN
-}
-
-/// RSS of a `severus host` process (default options) whose logs are filled to their
-/// host-wide cap: 40 members each post 15 KiB messages in a room of their own.
-async fn host_rss_full_logs() -> Option<f64> {
-    let (mut child, addr, dir) = host_process().await?;
-    let mut tasks = tokio::task::JoinSet::new();
-    for m in 0..40 {
-        tasks.spawn(async move {
-            let me = Identity::generate().expect("id");
-            let name = format!("filler{m}");
-            let Link::Ours(mut r, mut w, _) = Link::ours_as(addr, &name, &me, None).await.0 else {
-                return;
-            };
-            let join = ClientPacket::RoomJoin {
-                id: Uuid::new_v4(),
-                room: format!("fill{m}"),
-                create: true,
-                since: None,
-            };
-            let _ = w.send(&join).await;
-            let room = Conv::Room {
-                id: room_id(&format!("fill{m}")),
-            };
-            let message = found_group(&mut r, &mut w, &me, &name, room.clone(), 15 * 1024).await;
-            // 110 x 15 KiB per room (under the 1000-entry cap), 40 rooms: past 64 MiB.
-            // Paced under the default rate limit (20/s, bursts of 50).
-            for _ in 0..110 {
-                let p = ClientPacket::Mls {
-                    id: Uuid::new_v4(),
-                    conv: room.clone(),
-                    message: message.clone(),
-                    group_info: None,
-                    replaces: None,
-                };
-                if w.send(&p).await.is_err() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(55)).await;
-            }
-            // Read what comes back so the host never waits on us.
-            let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                while let Ok(Some(_)) = r.recv::<HostPacket>().await {}
-            })
-            .await;
-        });
-    }
-    while tasks.join_next().await.is_some() {}
-    let rss = rss_mib(child.id()?);
-    let _ = child.kill().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    rss
-}
-
-/// A room's id as the host makes it (UUIDv5 of the lowercased name).
-fn room_id(name: &str) -> Uuid {
-    const NS: Uuid = Uuid::from_u128(0x5e7e_2a5e_0000_4000_8000_726f_6f6d_7321);
-    Uuid::new_v5(&NS, name.to_lowercase().as_bytes())
-}
-
-/// A memory figure of a process from /proc/PID/status (VmRSS, VmHWM), in MiB.
-fn status_mib(pid: u32, field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
-}
-
-fn rss_mib(pid: u32) -> Option<f64> {
-    status_mib(pid, "VmRSS:")
-}
-
-/// A `severus host` process of the build under test ($SEVERUS_BIN) on loopback.
-async fn host_process() -> Option<(tokio::process::Child, SocketAddr, String)> {
-    host_process_with(&[]).await
-}
-
-/// `host_process` with more `host` arguments.
-async fn host_process_with(extra: &[&str]) -> Option<(tokio::process::Child, SocketAddr, String)> {
-    let exe = std::env::var("SEVERUS_BIN").ok()?;
-    let dir = tempfile_dir();
-    let mut child = tokio::process::Command::new(exe)
-        .args(["--data-dir", &dir, "host", "--bind", "127.0.0.1", "--port", "0"])
-        .args(extra)
-        .env("SEVERUS_KEYSTORE", "file")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .ok()?;
-    let out = child.stdout.take()?;
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(out));
-    let first = lines.next_line().await.ok()??;
-    let addr: SocketAddr = first.strip_prefix("listening: ")?.parse().ok()?;
-    Some((child, addr, dir))
-}
-
-/// RSS of a `severus host` process with `n` idle members, in MiB.
-async fn host_rss(n: usize) -> Option<f64> {
-    let cap = (n + 16).max(severus::protocol::limits::MAX_MEMBERS).to_string();
-    let (mut child, addr, dir) = host_process_with(&["--max-members", &cap]).await?;
-    // A pause before the members come, to attach a heap profiler to the host
-    // (`heaptrack -p PID`); see BENCHMARKS.md.
-    if let Some(s) = std::env::var("BENCH_RSS_PAUSE").ok().and_then(|v| v.parse().ok()) {
-        eprintln!("host pid {:?}: {s} s before the members connect", child.id());
-        tokio::time::sleep(Duration::from_secs(s)).await;
-    }
-    let mut keep = Vec::new();
-    for i in 0..n {
-        keep.push(Link::ours(addr, &format!("idle{i}")).await);
-    }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let rss = rss_mib(child.id()?);
-    drop(keep);
-    let _ = child.kill().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    rss
-}
-
-fn tempfile_dir() -> String {
-    let d = std::env::temp_dir().join(format!("severus-bench-{}", Uuid::new_v4().simple()));
-    d.to_string_lossy().into_owned()
 }
 
 #[tokio::main]

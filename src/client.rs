@@ -7,6 +7,7 @@ pub mod event;
 pub mod filename;
 mod keys;
 pub mod memory;
+mod pending;
 mod rooms;
 mod secure;
 pub mod signals;

@@ -5,7 +5,10 @@ use super::*;
 use crate::protocol::UserInfo;
 use crate::service::StatsSnapshot;
 
-fn connected() -> Model {
+mod attention;
+mod files;
+
+pub(super) fn connected() -> Model {
     let mut m = Model::default();
     m.apply(Event::Connecting {
         target: "127.0.0.1:3000".into(),
@@ -27,13 +30,7 @@ fn connected() -> Model {
 fn pending_until_echoed_then_delivered() {
     let mut m = connected();
     assert_eq!(m.screen, Screen::Chat);
-    let id = Uuid::new_v4();
-    m.apply(Event::Queued {
-        id,
-        room_id: None,
-        to: None,
-        text: "hi".into(),
-    });
+    let id = queued(&mut m, "hi");
     assert_eq!(m.lines(&Conv::Lobby)[0].delivery, Delivery::Pending);
     assert!(m.lines(&Conv::Lobby)[0].own);
     let me = m.me.clone().unwrap();
@@ -53,13 +50,7 @@ fn pending_until_echoed_then_delivered() {
 #[test]
 fn refusal_marks_the_line_failed_and_unknown_failures_toast() {
     let mut m = connected();
-    let id = Uuid::new_v4();
-    m.apply(Event::Queued {
-        id,
-        room_id: None,
-        to: None,
-        text: "x".into(),
-    });
+    let id = queued(&mut m, "x");
     m.apply(Event::Failed {
         id,
         reason: "slow down".into(),
@@ -193,8 +184,21 @@ fn lost_link_keeps_the_chat_and_a_user_disconnect_resets() {
     assert_eq!(m.screen, Screen::Start);
 }
 
-fn lobby_message(m: &mut Model, body: &str) {
-    m.apply(Event::Message {
+/// A lobby message of ours, typed and waiting for the host: its id.
+pub(super) fn queued(m: &mut Model, text: &str) -> Uuid {
+    let id = Uuid::new_v4();
+    m.apply(Event::Queued {
+        id,
+        room_id: None,
+        to: None,
+        text: text.into(),
+    });
+    id
+}
+
+/// bob's message in the lobby.
+pub(super) fn from_bob(body: &str) -> Event {
+    Event::Message {
         id: Uuid::new_v4(),
         room_id: None,
         room_name: "lobby".into(),
@@ -202,7 +206,11 @@ fn lobby_message(m: &mut Model, body: &str) {
         body: body.into(),
         own: false,
         at: 0,
-    });
+    }
+}
+
+pub(super) fn lobby_message(m: &mut Model, body: &str) {
+    m.apply(from_bob(body));
 }
 
 #[test]
@@ -273,203 +281,4 @@ fn after_a_resume_new_messages_start_with_a_divider_once() {
     m.apply(Event::Reconnected { resumed: false });
     lobby_message(&mut m, "x");
     assert!(m.lines(&Conv::Lobby).iter().all(|l| l.kind != LineKind::Divider));
-}
-
-fn offer(name: &str, size: u64, media_type: &str) -> crate::group::FileOffer {
-    crate::group::FileOffer {
-        transfer: Uuid::new_v4(),
-        name: name.into(),
-        size,
-        media_type: media_type.into(),
-        sha256: vec![0; 32],
-        key: vec![0; 32],
-    }
-}
-
-#[test]
-fn files_show_as_cards_that_move_save_and_fail() {
-    let mut m = connected();
-    // A small picture comes by itself; a document waits for a click.
-    let pic = offer("cat.png", 200_000, "image/png");
-    let doc = offer("report.pdf", 3_000_000, "application/pdf");
-    let big = offer("huge.png", 20 << 20, "image/png");
-    for o in [&pic, &doc, &big] {
-        m.apply(Event::FileOffered {
-            id: Uuid::new_v4(),
-            conv: crate::protocol::Conv::LOBBY,
-            label: "lobby".into(),
-            from: "bob".into(),
-            own: false,
-            offer: o.clone(),
-            at: 0,
-        });
-    }
-    assert_eq!(
-        m.fetch,
-        vec![pic.transfer],
-        "only the small picture is fetched by itself"
-    );
-    let kinds: Vec<LineKind> = m.lines(&Conv::Lobby).iter().map(|l| l.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            LineKind::File(pic.transfer),
-            LineKind::File(doc.transfer),
-            LineKind::File(big.transfer)
-        ]
-    );
-    assert!(matches!(
-        m.files[&pic.transfer].state,
-        FileState::Moving { done: 0, .. }
-    ));
-    assert_eq!(m.files[&doc.transfer].state, FileState::Offered);
-    // Progress with speed, then saved.
-    m.file_progress(pic.transfer, 0, 1_000);
-    m.file_progress(pic.transfer, 100_000, 2_000);
-    assert_eq!(
-        m.files[&pic.transfer].state,
-        FileState::Moving {
-            done: 100_000,
-            bytes_per_sec: 100_000
-        }
-    );
-    assert_eq!(m.files[&pic.transfer].fraction(), Some(0.5));
-    m.apply(Event::FileSaved {
-        transfer: pic.transfer,
-        from: "bob".into(),
-        name: "cat.png".into(),
-        path: "/dl/cat.png".into(),
-    });
-    assert_eq!(
-        m.files[&pic.transfer].state,
-        FileState::Saved {
-            path: "/dl/cat.png".into()
-        }
-    );
-    // The document: asked for, then the sender is gone.
-    m.file_requested(doc.transfer);
-    m.apply(Event::FileFailed {
-        transfer: doc.transfer,
-        name: "report.pdf".into(),
-        reason: "no longer available: the sender left".into(),
-        sending: false,
-    });
-    assert_eq!(
-        m.files[&doc.transfer].state,
-        FileState::Failed {
-            reason: "no longer available: the sender left".into()
-        }
-    );
-    // Cancel stops a download; a refused send (never offered) is a toast.
-    m.file_requested(big.transfer);
-    m.file_cancelled(big.transfer);
-    assert!(matches!(m.files[&big.transfer].state, FileState::Failed { ref reason } if reason == "cancelled"));
-    m.apply(Event::FileFailed {
-        transfer: Uuid::nil(),
-        name: "movie.mkv".into(),
-        reason: "refused: the file is 101 MiB, over the host's 100 MiB limit".into(),
-        sending: true,
-    });
-    assert!(
-        m.toasts
-            .iter()
-            .any(|(_, t)| t.contains("over the host's 100 MiB limit"))
-    );
-    // Our own offer shows as sent, on our side.
-    let mine = offer("notes.txt", 10, "text/plain");
-    m.apply(Event::FileOffered {
-        id: Uuid::new_v4(),
-        conv: crate::protocol::Conv::LOBBY,
-        label: "lobby".into(),
-        from: "me_".into(),
-        own: true,
-        offer: mine.clone(),
-        at: 0,
-    });
-    assert_eq!(m.files[&mine.transfer].state, FileState::Sent);
-    assert!(m.lines(&Conv::Lobby).last().unwrap().own);
-}
-
-#[test]
-fn notifications_only_in_the_background_for_dms_and_mentions_unless_muted() {
-    let mut m = connected();
-    m.notifications = true;
-    let dm = Event::Dm {
-        id: Uuid::new_v4(),
-        from: "bob".into(),
-        body: "are you there?".into(),
-        at: 0,
-    };
-    let lobby = |body: &str| Event::Message {
-        id: Uuid::new_v4(),
-        room_id: None,
-        room_name: "lobby".into(),
-        from: "bob".into(),
-        body: body.into(),
-        own: false,
-        at: 0,
-    };
-    m.set_focused(true);
-    assert_eq!(m.notification(&dm), None, "the window has the focus");
-    m.set_focused(false);
-    assert_eq!(m.notification(&dm), Some(("bob".into(), "are you there?".into())));
-    assert_eq!(m.notification(&lobby("hello all")), None, "no mention");
-    assert_eq!(
-        m.notification(&lobby("hey @ME_, look")),
-        Some(("bob in lobby".into(), "hey @ME_, look".into()))
-    );
-    assert_eq!(m.notification(&lobby("@me_x is someone else")), None);
-    m.toggle_mute(Conv::Dm("bob".into()));
-    assert_eq!(m.notification(&dm), None, "muted");
-    m.toggle_mute(Conv::Dm("bob".into()));
-    m.notifications = false;
-    assert_eq!(m.notification(&dm), None, "turned off");
-    // The title counts what waits: unread elsewhere, unseen here while away.
-    m.apply(lobby("one"));
-    m.apply(dm.clone());
-    assert_eq!(m.title(), "(2) Severus");
-    m.set_focused(true);
-    assert_eq!(m.title(), "(1) Severus");
-}
-
-#[test]
-fn read_marks_and_typing_notes() {
-    let mut m = connected();
-    let id = Uuid::new_v4();
-    m.apply(Event::Queued {
-        id,
-        room_id: None,
-        to: None,
-        text: "hi".into(),
-    });
-    m.apply(Event::Acked { id });
-    assert_eq!(m.lines(&Conv::Lobby)[0].delivery, Delivery::Delivered);
-    m.apply(Event::Seen {
-        id,
-        seen: crate::client::event::Seen::Delivered,
-    });
-    assert_eq!(m.lines(&Conv::Lobby)[0].delivery, Delivery::Received);
-    m.apply(Event::Seen {
-        id,
-        seen: crate::client::event::Seen::Read,
-    });
-    assert_eq!(m.lines(&Conv::Lobby)[0].delivery, Delivery::Read);
-    // Typing shows until the member's message comes (or 6 s pass, or they stop).
-    let typing = |on| Event::Typing {
-        conv: crate::protocol::Conv::LOBBY,
-        label: "lobby".into(),
-        from: "bob".into(),
-        on,
-    };
-    m.apply(typing(true));
-    let until = m.typing[&Conv::Lobby]["bob"];
-    assert!(until > crate::service::now_ms() + TYPING_SHOWN_MS - 1000);
-    lobby_message(&mut m, "done typing");
-    assert!(
-        !m.typing[&Conv::Lobby].contains_key("bob"),
-        "their message ends the note"
-    );
-    m.apply(typing(true));
-    m.apply(typing(false));
-    assert!(!m.typing[&Conv::Lobby].contains_key("bob"));
 }
