@@ -52,6 +52,18 @@ impl ChatState {
                 if restarted || !resumed {
                     self.ready.clear();
                 }
+                if restarted {
+                    // A room rejoin still unanswered asks from the start of the new logs
+                    // (its old cursor belongs to the logs the restart lost).
+                    for p in self.pending.values_mut() {
+                        if let Pending::JoinRoom {
+                            since, rejoin: true, ..
+                        } = p
+                        {
+                            *since = Some(0);
+                        }
+                    }
+                }
                 // What waited for an answer goes again, after what this welcome starts;
                 // lobby and room messages whose group is not ready wait for it, in the
                 // order they were typed.
@@ -163,7 +175,7 @@ impl ChatState {
                         p @ (Pending::Claim { .. } | Pending::FetchGroupInfo { .. } | Pending::ExternalJoin { .. }),
                     ) => self.group_refused(p, &reason),
                     p => {
-                        if let Some(Pending::JoinRoom { room, .. }) = &p {
+                        if let Some(Pending::JoinRoom { room, rejoin: true, .. }) = &p {
                             self.rejoin.retain(|(name, _)| name_key(name) != name_key(room));
                         }
                         let text = p.and_then(|p| p.text());
@@ -287,7 +299,7 @@ impl ChatState {
             // The host kept our rooms: their syncs are on the way.
             self.rejoin.clear();
         } else {
-            let asked = |p: &Pending, name: &str| matches!(p, Pending::JoinRoom { room, .. } if name_key(room) == name_key(name));
+            let asked = |p: &Pending, name: &str| matches!(p, Pending::JoinRoom { room, rejoin: true, .. } if name_key(room) == name_key(name));
             let rooms: Vec<(String, Uuid)> = self
                 .rejoin
                 .iter()
@@ -313,6 +325,7 @@ impl ChatState {
             room,
             create: true,
             since,
+            rejoin: true,
         };
         let packet = self.packet_for(id, &p).unwrap_or(ClientPacket::RoomList { id });
         self.pending.insert(id, p);

@@ -287,6 +287,7 @@ impl ChatState {
             room,
             create: false,
             since: None,
+            rejoin: false,
         })
     }
 
@@ -296,6 +297,7 @@ impl ChatState {
             room,
             create: true,
             since: None,
+            rejoin: false,
         })
     }
 

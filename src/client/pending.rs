@@ -69,6 +69,8 @@ pub enum Pending {
         room: String,
         create: bool,
         since: Option<u64>,
+        /// Ours, after a reconnect, into a room we were in (not the user's `/join`).
+        rejoin: bool,
     },
     LeaveRoom {
         room_id: Uuid,
@@ -145,7 +147,9 @@ impl ChatState {
                 packages: packages.iter().cloned().map(ByteBuf::from).collect(),
             },
             Pending::CreateRoom { name } => ClientPacket::RoomCreate { id, name: name.clone() },
-            Pending::JoinRoom { room, create, since } => ClientPacket::RoomJoin {
+            Pending::JoinRoom {
+                room, create, since, ..
+            } => ClientPacket::RoomJoin {
                 id,
                 room: room.clone(),
                 create: *create,

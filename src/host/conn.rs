@@ -208,22 +208,47 @@ async fn recv_until(reader: &mut SessionReader, until: Option<Instant>) -> Resul
     }
 }
 
-/// What is queued for `k`'s link, then `k`'s new log entries, both taken under the one
-/// state lock. Every packet is queued under that lock, so whatever the state queued
-/// before these entries were pulled goes out before them: a room's sync reaches the
-/// member before that room's entries (a join handled between the writer's last look at
-/// its queue and its pull once let entries overtake it). Nothing is pulled once a close
-/// request is queued.
-fn queued_then_pulled(state: &mut State, rx: &mut mpsc::Receiver<Out>, k: &str) -> (Vec<Out>, Vec<Frames>) {
+/// What the writer sends next, taken under the state lock: what was queued for the
+/// link, then its member's new log entries.
+struct Next {
+    queued: Vec<Out>,
+    entries: Vec<Frames>,
+    /// More is waiting (the queue, or the logs): come back after this batch.
+    more: bool,
+}
+
+/// What is queued for `k`'s link (at most `WRITE_BATCH`), then `k`'s new log entries,
+/// both taken under the one state lock. Every packet is queued under that lock, so
+/// whatever the state queued before these entries were pulled goes out before them: a
+/// room's sync reaches the member before that room's entries (a join handled between
+/// the writer's last look at its queue and its pull once let entries overtake it). So
+/// nothing is pulled while the queue is not empty (it goes first, the pull next time),
+/// once a close is queued, or once the link is cancelled (a kick with a full queue).
+fn queued_then_pulled(state: &mut State, rx: &mut mpsc::Receiver<Out>, k: &str, cancelled: bool) -> Next {
     let mut queued = vec![];
-    while let Ok(o) = rx.try_recv() {
+    while queued.len() < WRITE_BATCH {
+        let Ok(o) = rx.try_recv() else { break };
         let close = matches!(o, Out::Close { .. });
         queued.push(o);
         if close {
-            return (queued, vec![]);
+            return Next {
+                queued,
+                entries: vec![],
+                more: false,
+            };
         }
     }
-    (queued, state.pull(k, WRITE_BATCH))
+    if cancelled || queued.len() == WRITE_BATCH {
+        let more = !cancelled;
+        return Next {
+            queued,
+            entries: vec![],
+            more,
+        };
+    }
+    let entries = state.pull(k, WRITE_BATCH);
+    let more = entries.len() >= WRITE_BATCH;
+    Next { queued, entries, more }
 }
 
 /// Sends what is queued for one link and pulls its member's log entries, flushing once
@@ -289,11 +314,11 @@ pub(crate) async fn write_loop<W: FrameSink>(
             if closing.is_none()
                 && let Some(k) = &member
             {
-                let (queued, frames) = queued_then_pulled(&mut inner.state(), &mut rx, k);
-                if frames.len() == WRITE_BATCH {
+                let next = queued_then_pulled(&mut inner.state(), &mut rx, k, cancel.is_cancelled());
+                if next.more {
                     notify.notify_one(); // more waiting: come back after the queue
                 }
-                for o in queued {
+                for o in next.queued {
                     match o {
                         Out::Frames(f) => {
                             inner.stats.sent(f.len());
@@ -303,7 +328,7 @@ pub(crate) async fn write_loop<W: FrameSink>(
                         Out::Close { code, reason } => closing = Some((code, reason)),
                     }
                 }
-                for f in &frames {
+                for f in &next.entries {
                     inner.stats.sent(f.len());
                     w.feed(f).await?;
                 }

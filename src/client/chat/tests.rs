@@ -188,15 +188,19 @@ fn sync(c: &mut ChatState, room: Uuid, seq: u64) {
     });
 }
 
-/// The room joins a welcome sends (their request ids).
-fn joins(c: &mut ChatState) -> Vec<Uuid> {
+/// The room joins a welcome sends (their request ids and cursors).
+fn joins_from(c: &mut ChatState) -> Vec<(Uuid, Option<u64>)> {
     let out = c.take_outbox();
     out.iter()
         .filter_map(|p| match p {
-            ClientPacket::RoomJoin { id, .. } => Some(*id),
+            ClientPacket::RoomJoin { id, since, .. } => Some((*id, *since)),
             _ => None,
         })
         .collect()
+}
+
+fn joins(c: &mut ChatState) -> Vec<Uuid> {
+    joins_from(c).into_iter().map(|(id, _)| id).collect()
 }
 
 #[test]
@@ -204,9 +208,14 @@ fn a_room_being_rejoined_takes_messages_until_its_sync_or_a_refusal() {
     let mut c = joined_state();
     let room = Uuid::new_v4();
     sync(&mut c, room, 4);
+    // The host let our place go (same incarnation): back from where we stopped.
+    c.reset_link();
+    welcome(&mut c, "ana", Uuid::from_u128(1), false, vec![]);
+    assert_eq!(joins_from(&mut c).iter().map(|j| j.1).collect::<Vec<_>>(), [Some(4)]);
+    // It restarts before answering: the same join again, from the new logs' start.
     c.reset_link();
     welcome(&mut c, "ana", Uuid::from_u128(2), false, vec![]);
-    assert_eq!(joins(&mut c).len(), 1);
+    assert_eq!(joins_from(&mut c).iter().map(|j| j.1).collect::<Vec<_>>(), [Some(0)]);
     // Asked to rejoin, not back yet: what is typed to it waits for it.
     assert!(c.in_room(Some(room)));
     let (id, now) = c.message(Some(room), "typed before the sync".into());

@@ -44,7 +44,12 @@ fn a_room_sync_queued_before_the_pull_goes_out_before_the_rooms_entries() {
     }
     state.sync_room_to("bob", room);
 
-    let (queued, pulled) = queued_then_pulled(&mut state, &mut rx, "bob");
+    let Next {
+        queued,
+        entries: pulled,
+        more,
+    } = queued_then_pulled(&mut state, &mut rx, "bob", false);
+    assert!(!more);
     assert_eq!(queued.len(), 1);
     assert!(matches!(packet(&queued[0]), HostPacket::RoomSync { room: r, seq: 0, .. } if r == room));
     assert_eq!(pulled.len(), 1);
@@ -60,9 +65,13 @@ fn nothing_is_pulled_once_a_close_is_queued() {
         m.cursors.insert(Conv::Room { id: room }, 0);
     }
     state.kick("bob", "bye");
-    let (queued, pulled) = queued_then_pulled(&mut state, &mut rx, "bob");
-    assert!(matches!(queued.last(), Some(Out::Close { .. })), "{queued:?}");
-    assert!(pulled.is_empty());
+    let next = queued_then_pulled(&mut state, &mut rx, "bob", false);
+    assert!(
+        matches!(next.queued.last(), Some(Out::Close { .. })),
+        "{:?}",
+        next.queued
+    );
+    assert!(next.entries.is_empty());
     // The entry stays for the member's next link.
     assert_eq!(
         state
@@ -71,4 +80,37 @@ fn nothing_is_pulled_once_a_close_is_queued() {
             .and_then(|m| m.cursors.values().next().copied()),
         Some(0)
     );
+}
+
+#[test]
+fn a_long_queue_goes_first_and_entries_wait_for_the_next_batch() {
+    let (mut state, _rx, room) = state_with_room();
+    let (out, mut rx) = mpsc::channel(4 * WRITE_BATCH);
+    if let Some(m) = state.members.get_mut("bob") {
+        m.cursors.insert(Conv::Room { id: room }, 0);
+        if let Some(l) = m.link.as_mut() {
+            l.out = out;
+        }
+    }
+    for _ in 0..WRITE_BATCH + 3 {
+        state.send("bob", &HostPacket::Pong { timestamp: 1 });
+    }
+    // A batch's worth of the queue, no entries, and a note to come back.
+    let next = queued_then_pulled(&mut state, &mut rx, "bob", false);
+    assert_eq!(
+        (next.queued.len(), next.entries.len(), next.more),
+        (WRITE_BATCH, 0, true)
+    );
+    // Then the rest of the queue, and the entry after it.
+    let next = queued_then_pulled(&mut state, &mut rx, "bob", false);
+    assert_eq!((next.queued.len(), next.entries.len(), next.more), (3, 1, false));
+    // A cancelled link (kicked with a full queue) pulls nothing: the entry stays.
+    state.append(
+        &Conv::Room { id: room },
+        None,
+        None,
+        EntryBody::Left { name: "dan".into() },
+    );
+    let next = queued_then_pulled(&mut state, &mut rx, "bob", true);
+    assert!(next.entries.is_empty() && !next.more);
 }
