@@ -5,6 +5,7 @@ mod apply;
 pub mod chat;
 pub mod event;
 pub mod filename;
+mod incoming;
 mod keys;
 pub mod memory;
 mod pending;
@@ -13,6 +14,7 @@ mod secure;
 pub mod signals;
 #[cfg(test)]
 mod testing;
+mod welcome;
 
 pub use chat::{ChatState, Pending};
 pub use event::Event;

@@ -10,6 +10,7 @@ mod files;
 mod hosting;
 mod inbound;
 mod link;
+mod outgoing;
 mod runner;
 mod uploads;
 mod verify;

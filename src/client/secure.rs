@@ -4,7 +4,7 @@
 
 use super::chat::{ChatState, Pending};
 use super::event::Event;
-use crate::group::{Content, ContentBody, FileOffer, GroupError, Groups, Incoming, MemberId};
+use crate::group::{Content, FileOffer, Groups, MemberId};
 use crate::protocol::limits::KEY_PACKAGE_TARGET;
 use crate::protocol::{ClientPacket, Conv, name_key};
 use uuid::Uuid;
@@ -48,7 +48,7 @@ impl ChatState {
         self.upload_key_packages(want);
     }
 
-    fn upload_key_packages(&mut self, n: usize) {
+    pub(super) fn upload_key_packages(&mut self, n: usize) {
         let Some(g) = &self.groups else { return };
         if n == 0 {
             return;
@@ -247,105 +247,9 @@ impl ChatState {
         !self.stale.is_empty()
     }
 
-    /// One group message from the log (not ours): read, joined, or applied.
-    pub(super) fn group_entry(&mut self, conv: &Conv, message: &[u8], at: u64, committer: Option<&str>) -> Vec<Event> {
-        let Some(g) = self.groups.as_mut() else { return vec![] };
-        let result = g.process(conv, message);
-        self.must_save = true;
-        match result {
-            Ok(Incoming::Message {
-                from,
-                content,
-                signature_key,
-            }) => {
-                if !self.first_sight(content.id) {
-                    return vec![];
-                }
-                self.note_keys(&from, signature_key);
-                let mut out = self.take_key_changes();
-                let body = match content.body {
-                    ContentBody::Text { body } => body,
-                    // Receipts and typing travel as signals, never in the log.
-                    ContentBody::Receipt { .. } | ContentBody::Typing { .. } => return out,
-                    ContentBody::File(offer) => {
-                        out.push(Event::FileOffered {
-                            id: content.id,
-                            conv: conv.clone(),
-                            label: self.conv_label(conv),
-                            from: from.name,
-                            own: false,
-                            offer,
-                            at,
-                        });
-                        return out;
-                    }
-                };
-                out.push(match conv {
-                    Conv::Dm { .. } => Event::Dm {
-                        id: content.id,
-                        from: from.name,
-                        body,
-                        at,
-                    },
-                    Conv::Lobby {} | Conv::Room { .. } => {
-                        let room_id = match conv {
-                            Conv::Room { id } => Some(*id),
-                            _ => None,
-                        };
-                        Event::Message {
-                            id: content.id,
-                            room_id,
-                            room_name: self.room_name(room_id),
-                            from: from.name,
-                            body,
-                            own: false,
-                            at,
-                        }
-                    }
-                });
-                out
-            }
-            Ok(Incoming::Joined) => {
-                self.check_keys(conv);
-                self.flush_waiting(conv);
-                self.resend_stale(conv);
-                // The Welcome used up one of our key packages.
-                self.upload_key_packages(1);
-                self.take_key_changes()
-            }
-            Ok(Incoming::Commit { removed_me, .. }) => {
-                self.committed(conv, removed_me);
-                self.take_key_changes()
-            }
-            Ok(Incoming::Proposal) => {
-                self.proposal(conv, committer);
-                vec![]
-            }
-            Ok(Incoming::Own) | Err(GroupError::Duplicate) => vec![],
-            // One message lost to reordering: said, but the group is in step (a rejoin
-            // would lose what comes meanwhile).
-            Err(e @ GroupError::OutOfOrder) => vec![Event::Undecryptable {
-                conv: conv.clone(),
-                label: self.conv_label(conv),
-                reason: e.to_string(),
-            }],
-            Err(e) if !matches!(conv, Conv::Dm { .. }) => self.unreadable(conv, message, e.to_string()),
-            Err(e) => {
-                if matches!(e, GroupError::NoGroup | GroupError::OutOfSync) {
-                    self.recover(conv, message);
-                }
-                vec![Event::Undecryptable {
-                    conv: conv.clone(),
-                    label: self.conv_label(conv),
-                    reason: e.to_string(),
-                }]
-            }
-        }
-    }
-
     /// Our copy of a DM's group is lost or behind: start a new one that replaces the
     /// group the host has (the other member joins it from its Welcome).
-    fn recover(&mut self, conv: &Conv, message: &[u8]) {
+    pub(super) fn recover(&mut self, conv: &Conv, message: &[u8]) {
         let Conv::Dm { .. } = conv else { return };
         let starting = self.pending.values().any(|p| match p {
             Pending::FetchKeyPackage { conv: c, .. } | Pending::CreateGroup { conv: c, .. } => c == conv,

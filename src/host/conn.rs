@@ -88,10 +88,12 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
     // One deadline from accept covers the wait for a handshake slot, the handshake and
     // the registration: nobody holds a connection open longer unregistered.
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
-    let handshake = tokio::time::timeout_at(deadline, async {
+    // Boxed: the handshake's state (TLS, WebSocket upgrade, Noise) is ~12 KiB, and held
+    // inline it would stay in every member's task for the link's life.
+    let handshake = Box::pin(tokio::time::timeout_at(deadline, async {
         let _permit = inner.handshakes.clone().acquire_owned().await;
         accept(io, &inner.identity).await
-    });
+    }));
     let session = match handshake.await {
         Ok(Ok(s)) => s,
         Ok(Err(e @ SessionError::Version { .. })) => return tracing::warn!("refused a client: {e}"),

@@ -57,6 +57,12 @@ pub struct Host {
 }
 
 impl Host {
+    /// The shared state behind this host (unit tests drive its tasks directly).
+    #[cfg(test)]
+    pub(crate) fn inner_for_tests(&self) -> Arc<Inner> {
+        self.inner.clone()
+    }
+
     /// Starts a host with the default options and no listener yet (add transports
     /// with `listen_tcp`/`listen_iroh`/`serve`). Needs a tokio runtime.
     pub fn new(identity: Arc<Identity>) -> Self {

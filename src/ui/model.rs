@@ -4,8 +4,8 @@
 use crate::client::Event;
 use crate::client::event::clock;
 use crate::protocol::name_key;
+use lines::now;
 use std::collections::BTreeSet;
-use uuid::Uuid;
 
 /// Samples kept for the host's traffic chart (one a second).
 pub const CHART_SAMPLES: usize = 60;
@@ -16,134 +16,7 @@ pub const MAX_TOASTS: usize = 4;
 /// How long a typing note shows without news (the sender repeats it every 3 s).
 pub const TYPING_SHOWN_MS: u64 = 6_000;
 
-fn now() -> String {
-    chrono::Local::now().format("%H:%M").to_string()
-}
-
 impl Model {
-    pub fn toast(&mut self, text: impl Into<String>) {
-        self.next_toast += 1;
-        self.toasts.push((self.next_toast, text.into()));
-        if self.toasts.len() > MAX_TOASTS {
-            self.toasts.remove(0);
-        }
-    }
-
-    pub fn dismiss(&mut self, id: u64) {
-        self.toasts.retain(|(i, _)| *i != id);
-    }
-
-    /// Opens a conversation and clears its unread count.
-    pub fn open(&mut self, conv: Conv) {
-        self.unread.remove(&conv);
-        self.current = conv;
-    }
-
-    pub fn lines(&self, conv: &Conv) -> &[Line] {
-        self.convs.get(conv).map(Vec::as_slice).unwrap_or(&[])
-    }
-
-    pub fn conv_title(&self, conv: &Conv) -> String {
-        match conv {
-            Conv::Lobby => "lobby".into(),
-            Conv::Room(id) => self.joined.get(id).cloned().unwrap_or_else(|| "room".into()),
-            Conv::Dm(key) => self
-                .users
-                .iter()
-                .find(|u| name_key(&u.name) == *key)
-                .map(|u| u.name.clone())
-                .unwrap_or_else(|| key.clone()),
-        }
-    }
-
-    fn push(&mut self, conv: Conv, mut line: Line) {
-        line.flagged = !line.own && self.changed.contains(&name_key(&line.from));
-        // A message from someone ends their typing note.
-        if let Some(t) = self.typing.get_mut(&conv) {
-            t.remove(&line.from);
-        }
-        if line.own {
-            self.new_marks.remove(&conv);
-        } else if self.new_marks.remove(&conv) {
-            self.divider(conv.clone(), NEW_MESSAGES.into());
-        }
-        if conv != self.current && !line.own {
-            *self.unread.entry(conv.clone()).or_default() += 1;
-        } else if !line.own && !self.focused && line.kind == LineKind::Chat {
-            self.unseen += 1;
-        }
-        self.convs.entry(conv).or_default().push(line);
-    }
-
-    fn note(&mut self, conv: Conv, text: String, kind: LineKind) {
-        let line = Line {
-            id: None,
-            from: String::new(),
-            body: text,
-            time: now(),
-            own: false,
-            kind,
-            delivery: Delivery::Delivered,
-            flagged: false,
-        };
-        self.convs.entry(conv).or_default().push(line);
-    }
-
-    fn system(&mut self, conv: Conv, text: String) {
-        self.note(conv, text, LineKind::System);
-    }
-
-    fn divider(&mut self, conv: Conv, text: String) {
-        self.note(conv, text, LineKind::Divider);
-    }
-
-    /// The UI's conversation for a protocol conversation.
-    fn conv_of(&self, conv: &crate::protocol::Conv) -> Conv {
-        match conv {
-            crate::protocol::Conv::Lobby {} => Conv::Lobby,
-            crate::protocol::Conv::Room { id } => Conv::Room(*id),
-            crate::protocol::Conv::Dm { .. } => {
-                let me = self.me.clone().unwrap_or_default();
-                Conv::Dm(conv.partner(&me).unwrap_or_default().to_string())
-            }
-        }
-    }
-
-    fn find_line(&mut self, id: Uuid) -> Option<&mut Line> {
-        self.convs
-            .values_mut()
-            .flat_map(|v| v.iter_mut())
-            .find(|l| l.id == Some(id))
-    }
-
-    fn room_conv(&self, room_name: Option<&str>) -> Conv {
-        match room_name {
-            None => Conv::Lobby,
-            Some(n) => self
-                .joined
-                .iter()
-                .find(|(_, name)| *name == n)
-                .map(|(id, _)| Conv::Room(*id))
-                .unwrap_or(Conv::Lobby),
-        }
-    }
-
-    fn reset_chat(&mut self) {
-        let hosting = self.hosting.take();
-        let toasts = std::mem::take(&mut self.toasts);
-        let next = self.next_toast;
-        let (focused, notifications, muted) = (self.focused, self.notifications, std::mem::take(&mut self.muted));
-        *self = Model {
-            hosting,
-            toasts,
-            next_toast: next,
-            focused,
-            notifications,
-            muted,
-            ..Model::default()
-        };
-    }
-
     /// Applies one event from the service.
     pub fn apply(&mut self, e: Event) {
         match e {
@@ -416,6 +289,7 @@ impl Model {
 }
 
 mod attention;
+mod lines;
 mod types;
 pub use types::*;
 pub mod files;

@@ -13,5 +13,7 @@ mod hygiene;
 mod iroh;
 mod proxy;
 mod reconnect;
+mod relaying;
 mod session;
 mod verify;
+mod wire;

@@ -114,3 +114,46 @@ fn a_long_queue_goes_first_and_entries_wait_for_the_next_batch() {
     let next = queued_then_pulled(&mut state, &mut rx, "bob", true);
     assert!(next.entries.is_empty() && !next.more);
 }
+
+/// A session's host-side writer over loopback, and the inner state of a host.
+async fn loopback_writer() -> (SessionWriter, crate::session::Session, Arc<Inner>) {
+    use crate::crypto::Identity;
+    use crate::session::{HostVerifier, MemoryVerifier, connect};
+    let host = Identity::generate().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let h = host.clone();
+    let accepted = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        accept(tcp, &h).await
+    });
+    let v = MemoryVerifier::default();
+    v.trust(&addr.to_string(), &host.host_identity()).unwrap();
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let client = connect(tcp, &Identity::generate().unwrap(), &addr.to_string(), &v)
+        .await
+        .unwrap();
+    let (_, w) = accepted.await.unwrap().unwrap().split();
+    let inner = crate::host::Host::new(Arc::new(host)).inner_for_tests();
+    (w, client, inner)
+}
+
+/// The most each of a member's two tasks (reader, writer) may hold while idle, in
+/// bytes of its future: a thousand idle members cost their tasks 4 MiB at most.
+const MEMBER_TASK_BYTES: usize = 2048;
+
+/// Every member holds a reader and a writer task for its link's life: their futures
+/// stay small (the handshake's ~12 KiB state once stayed in every reader task).
+#[tokio::test]
+async fn an_idle_members_tasks_are_small() {
+    let (w, _client, inner) = loopback_writer().await;
+    let (link, rx) = new_link(&inner);
+    let writer = write_loop(w, rx, link.notify.clone(), link.cancel.clone(), inner.clone(), true);
+    let (io, _other) = tokio::io::duplex(64);
+    let reader = serve_remote(inner.clone(), Box::new(io), None);
+    let sizes = (std::mem::size_of_val(&writer), std::mem::size_of_val(&reader));
+    assert!(
+        sizes.0 <= MEMBER_TASK_BYTES && sizes.1 <= MEMBER_TASK_BYTES,
+        "writer and reader tasks: {sizes:?} bytes"
+    );
+}

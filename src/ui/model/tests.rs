@@ -4,6 +4,7 @@ use super::files::FileState;
 use super::*;
 use crate::protocol::UserInfo;
 use crate::service::StatsSnapshot;
+pub(super) use uuid::Uuid;
 
 mod attention;
 mod files;
