@@ -25,6 +25,10 @@ pub const PROGRESS_FROM: u64 = 1024 * 1024;
 /// What a damaged, altered or mismatched invite prints (then exit 3, nothing pinned).
 pub const INVITE_MISMATCH: &str = "! this invite does not match the host (damaged or altered)";
 
+/// How long typed lines wait for a `/join` or `/create` to be answered before they
+/// go on to where the user was (a host that never answers must not swallow `/quit`).
+pub const JOIN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// State of one interactive session.
 pub struct ChatLoop {
     svc: ServiceHandle,
@@ -36,6 +40,8 @@ pub struct ChatLoop {
     /// A room we asked to create or join: input waits until we are in it (its group
     /// joined) or the request failed.
     switching: Option<String>,
+    /// When input stops waiting for `switching`.
+    switch_until: tokio::time::Instant,
     users: Vec<UserInfo>,
     rooms: Vec<RoomInfo>,
     /// Verified members whose safety number changed (their messages are marked).
@@ -66,6 +72,7 @@ impl ChatLoop {
             first_contact,
             current: None,
             switching: None,
+            switch_until: tokio::time::Instant::now(),
             users: vec![],
             unverified: Default::default(),
             rooms: vec![],
@@ -101,6 +108,17 @@ impl ChatLoop {
                         self.svc.send(Command::Drain).await;
                     }
                 },
+                _ = tokio::time::sleep_until(self.switch_until), if self.switching.is_some() => {
+                    if let Some(room) = self.switching.take() {
+                        let here = self.current.as_ref().map_or("the lobby", |c| c.1.as_str());
+                        out(&format!(
+                            "! no answer about {} after {}s: you are still in {}; lines go there",
+                            escape(&room),
+                            JOIN_WAIT.as_secs(),
+                            escape(here)
+                        ));
+                    }
+                }
                 _ = shutdown_signal() => return ExitCode::SUCCESS,
             }
         }
@@ -272,10 +290,12 @@ impl ChatLoop {
             }
             Input::Create(name) => {
                 self.switching = Some(name.clone());
+                self.switch_until = tokio::time::Instant::now() + JOIN_WAIT;
                 Command::CreateRoom { name }
             }
             Input::Join(room) => {
                 self.switching = Some(room.clone());
+                self.switch_until = tokio::time::Instant::now() + JOIN_WAIT;
                 Command::JoinRoom { room }
             }
             Input::File(path) => Command::SendFile {

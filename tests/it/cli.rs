@@ -345,3 +345,27 @@ async fn fingerprint_is_stable_per_data_dir() {
         assert_eq!(mode(&tmp.path().join("identity.key")), 0o600);
     }
 }
+
+/// A `/join` the host never answers (its answers held back) stops holding input back
+/// after `JOIN_WAIT`: the user is told where they still are, and `/quit` still quits.
+#[tokio::test]
+async fn a_join_with_no_answer_does_not_swallow_what_the_user_types() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_h, addr, _) = host(&tmp.path().join("host"), 0, Mode::Direct).await;
+    let proxy = crate::proxy::Proxy::start(addr.parse().unwrap()).await;
+    let target = proxy.addr.to_string();
+    let mut carol = join(&tmp.path().join("carol"), &target, "carol", Mode::Direct, &["--trust"]);
+    carol
+        .err_line(|l| l.starts_with("connected to") && l.ends_with("as carol"))
+        .await;
+    proxy.hold.store(true, std::sync::atomic::Ordering::SeqCst);
+    carol.say("/join ops").await;
+    let said = carol.line_where(|l| l.starts_with("! no answer about ops")).await;
+    let secs = severus::cli::chat::JOIN_WAIT.as_secs();
+    assert_eq!(
+        said,
+        format!("! no answer about ops after {secs}s: you are still in the lobby; lines go there")
+    );
+    carol.say("/quit").await;
+    assert_eq!(carol.exit_code().await, 0);
+}
