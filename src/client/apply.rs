@@ -158,18 +158,34 @@ impl ChatState {
                 self.joined.insert(
                     room,
                     JoinedRoom {
-                        name,
+                        name: name.clone(),
                         members: members.clone(),
                     },
                 );
                 // "Joined" is said once the room's group is ready (`announce`).
                 let announced = self.announced.contains(&room);
                 self.sync_group(&Conv::Room { id: room }, group);
-                if announced {
-                    vec![Event::RoomMembers { room_id: room, members }]
-                } else {
-                    vec![]
+                if !announced {
+                    return vec![];
                 }
+                // Asked to join a room we are already in (say, resumed into it after a
+                // restart): the answer is that we are in, so the user is taken there.
+                let asked = self.pending.values().any(|p| {
+                    matches!(p, Pending::JoinRoom { room: want, rejoin: false, .. }
+                        if *want == room.to_string() || name_key(want) == name_key(&name))
+                });
+                let mut out = vec![Event::RoomMembers {
+                    room_id: room,
+                    members: members.clone(),
+                }];
+                if asked {
+                    out.push(Event::RoomJoined {
+                        room_id: room,
+                        name,
+                        members,
+                    });
+                }
+                out
             }
             HostPacket::RoomLeft { room, name } => {
                 self.joined.remove(&room);

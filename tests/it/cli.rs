@@ -40,7 +40,11 @@ impl Proc {
             .arg(data_dir)
             .args(args)
             .env("SEVERUS_KEYSTORE", "file")
-            .env("RUST_LOG", "warn")
+            // SEVERUS_TEST_LOG=severus=debug shows a failing scenario's logs.
+            .env(
+                "RUST_LOG",
+                std::env::var("SEVERUS_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -288,3 +288,72 @@ async fn away_during_two_joins_and_a_leave_comes_back_and_reads_everything() {
     ana.line("[lobby] bob: six").await;
     assert!(!bob.seen_out.iter().any(|l| l.starts_with("! ")), "{:#?}", bob.seen_out);
 }
+
+/// A member whose app dies while in a room comes back with the same data dir, types
+/// `/join` for the room and talks in it: killed and back within the grace period (the
+/// resume puts it back into the room first), and stopped by SIGTERM and back after it
+/// (the host let it go; its old leaf is still in the room's group). Before, the join of a room it was already in was answered but
+/// never said "joined", so the CLI held its lines for JOIN_WAIT, then sent them to the
+/// lobby.
+async fn back_from_a_crash_rejoins_a_room(grace: Option<u64>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let grace_s = grace.map(|g| g.to_string());
+    let mut args = vec!["host", "--bind", "127.0.0.1", "--port", "0"];
+    if let Some(g) = &grace_s {
+        args.extend(["--grace", g]);
+    }
+    let mut host = Proc::spawn(&d("host"), &args);
+    let l = host.line_where(|l| l.starts_with("listening: ")).await;
+    let addr: SocketAddr = l["listening: ".len()..].parse().unwrap();
+    let mut ana = member(&d("ana"), addr, "ana", true);
+    connected(&mut ana).await;
+    let mut bob = member(&d("bob"), addr, "bob", true);
+    connected(&mut bob).await;
+    ana.say("/create ops").await;
+    ana.say("first").await;
+    ana.line("[ops] ana: first").await;
+    bob.say("/join ops").await;
+    ana.line("* bob joined ops").await;
+    bob.say("before").await;
+    ana.line("[ops] bob: before").await;
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    if grace.is_some() {
+        // Closed by a signal this time, as a terminal closing does.
+        let pid = bob.pid().unwrap().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        bob.exit_code().await;
+    } else {
+        bob.kill().await;
+    }
+    if grace.is_some() {
+        ana.line("* bob left").await;
+    }
+    let mut bob = member(&d("bob"), addr, "bob", false);
+    connected(&mut bob).await;
+    // What the reconnection does by itself comes first, as for a user who takes a
+    // moment to type.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    bob.say("/join ops").await;
+    bob.say("after").await;
+    ana.line("[ops] bob: after").await;
+    ana.say("welcome back").await;
+    bob.line("[ops] ana: welcome back").await;
+    for p in [&ana, &bob] {
+        assert!(!p.seen_out.iter().any(|l| l.starts_with("! ")), "{:#?}", p.seen_out);
+    }
+}
+
+#[tokio::test]
+async fn a_member_back_from_a_crash_rejoins_a_room_it_was_in() {
+    back_from_a_crash_rejoins_a_room(None).await;
+}
+
+#[tokio::test]
+async fn a_member_back_after_the_grace_period_rejoins_a_room_it_was_in() {
+    back_from_a_crash_rejoins_a_room(Some(2)).await;
+}

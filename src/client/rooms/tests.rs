@@ -241,3 +241,38 @@ fn receipts_say_delivered_then_read_and_typing_is_told() {
     pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
     assert!(!bob.receipts_due() && bob.take_receipts().is_empty());
 }
+
+#[test]
+fn joining_a_room_we_are_already_in_takes_us_there_and_a_resume_does_not() {
+    let mut host = Host::new();
+    let mut ana = member("ana", 1, &host);
+    pump(&mut host, &mut [("ana", &mut ana)]);
+    let room = Uuid::new_v4();
+    let conv = Conv::Room { id: room };
+    let sync = |host: &Host| HostPacket::RoomSync {
+        room,
+        name: "Ops".into(),
+        members: vec!["ana".into()],
+        seq: 0,
+        group: host.state(&conv),
+    };
+    let joined = |ev: &[Event]| {
+        ev.iter()
+            .any(|e| matches!(e, Event::RoomJoined { room_id, .. } if *room_id == room))
+    };
+    // The first sync: ana makes the room's group, then she is in.
+    let mut ev = ana.on_packet(sync(&host));
+    ev.extend(
+        pump(&mut host, &mut [("ana", &mut ana)])
+            .remove("ana")
+            .unwrap_or_default(),
+    );
+    assert!(joined(&ev), "{ev:?}");
+    // The host syncs the room again on its own (a resumed link): nothing to open.
+    let ev = ana.on_packet(sync(&host));
+    assert!(!joined(&ev), "{ev:?}");
+    // She asks to join it again (by name, another case): the answer takes her there.
+    let _ = ana.join_room("ops".into());
+    let ev = ana.on_packet(sync(&host));
+    assert!(joined(&ev), "{ev:?}");
+}
