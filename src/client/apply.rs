@@ -172,7 +172,7 @@ impl ChatState {
                 // restart): the answer is that we are in, so the user is taken there.
                 let asked = self.pending.values().any(|p| {
                     matches!(p, Pending::JoinRoom { room: want, rejoin: false, .. }
-                        if *want == room.to_string() || name_key(want) == name_key(&name))
+                        if want.parse::<Uuid>().ok() == Some(room) || name_key(want) == name_key(&name))
                 });
                 let mut out = vec![Event::RoomMembers {
                     room_id: room,

@@ -51,8 +51,15 @@ pub fn can_read_memory(pid: u32) -> bool {
 }
 
 async fn bare_host(dir: &Path, port: u16) -> (Proc, SocketAddr) {
+    bare_host_with(dir, port, &[]).await
+}
+
+/// A host with more options (`extra`) after the bind and port.
+async fn bare_host_with(dir: &Path, port: u16, extra: &[&str]) -> (Proc, SocketAddr) {
     let port = port.to_string();
-    let mut h = Proc::spawn(dir, &["host", "--bind", "127.0.0.1", "--port", &port]);
+    let mut args = vec!["host", "--bind", "127.0.0.1", "--port", &port];
+    args.extend(extra);
+    let mut h = Proc::spawn(dir, &args);
     let l = h.line_where(|l| l.starts_with("listening: ")).await;
     (h, l["listening: ".len()..].parse().unwrap())
 }
@@ -299,13 +306,8 @@ async fn back_from_a_crash_rejoins_a_room(grace: Option<u64>) {
     let tmp = tempfile::tempdir().unwrap();
     let d = |n: &str| tmp.path().join(n);
     let grace_s = grace.map(|g| g.to_string());
-    let mut args = vec!["host", "--bind", "127.0.0.1", "--port", "0"];
-    if let Some(g) = &grace_s {
-        args.extend(["--grace", g]);
-    }
-    let mut host = Proc::spawn(&d("host"), &args);
-    let l = host.line_where(|l| l.starts_with("listening: ")).await;
-    let addr: SocketAddr = l["listening: ".len()..].parse().unwrap();
+    let extra: Vec<&str> = grace_s.iter().flat_map(|g| ["--grace", g.as_str()]).collect();
+    let (_host, addr) = bare_host_with(&d("host"), 0, &extra).await;
     let mut ana = member(&d("ana"), addr, "ana", true);
     connected(&mut ana).await;
     let mut bob = member(&d("bob"), addr, "bob", true);
@@ -327,11 +329,9 @@ async fn back_from_a_crash_rejoins_a_room(grace: Option<u64>) {
             .status()
             .unwrap();
         bob.exit_code().await;
+        ana.line("* bob left").await;
     } else {
         bob.kill().await;
-    }
-    if grace.is_some() {
-        ana.line("* bob left").await;
     }
     let mut bob = member(&d("bob"), addr, "bob", false);
     connected(&mut bob).await;
