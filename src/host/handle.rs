@@ -288,10 +288,12 @@ fn may_post(state: &mut State, me: &str, conv: &Conv) -> Result<(), String> {
             if !state.members.contains_key(&partner) {
                 return Err(format!("nobody named '{partner}' is here"));
             }
-            // The first message opens the conversation for both, from its start.
+            // The first message opens the conversation for both, from its start (after
+            // where an earlier log of the same pair ended, if there was one).
+            let head = state.logs.head(conv);
             for k in [me, partner.as_str()] {
                 if let Some(m) = state.members.get_mut(k) {
-                    m.cursors.entry(conv.clone()).or_insert(0);
+                    m.cursors.entry(conv.clone()).or_insert(head);
                 }
             }
             Ok(())

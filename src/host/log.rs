@@ -50,7 +50,16 @@ pub(crate) struct Logs {
     total: usize,
     max_entries: usize,
     max_bytes: usize,
+    /// Where the logs of dropped conversations stopped (their next sequence number), so
+    /// one opened again under the same id goes on from there: a member who still holds
+    /// its place in the old log (a DM partner who left and came back, a room emptied and
+    /// made again) reads the new entries instead of dropping them as seen.
+    ended: HashMap<Conv, u64>,
+    ended_order: VecDeque<Conv>,
 }
+
+/// Dropped conversations whose place is remembered (the oldest are forgotten first).
+pub const ENDED_LOGS_KEPT: usize = 4096;
 
 impl Logs {
     pub fn new(max_entries: usize, max_bytes: usize) -> Self {
@@ -63,6 +72,8 @@ impl Logs {
             total: 0,
             max_entries: max_entries.max(1),
             max_bytes,
+            ended: HashMap::new(),
+            ended_order: VecDeque::new(),
         }
     }
 
@@ -73,10 +84,14 @@ impl Logs {
             self.next_key += 1;
             self.keys.insert(key, conv.clone());
             self.by_size.insert((0, key));
+            let next = self.ended.remove(conv).unwrap_or(1);
+            if next > 1 {
+                self.ended_order.retain(|c| c != conv);
+            }
             let log = ConvLog {
                 key,
                 entries: VecDeque::new(),
-                next: 1,
+                next,
                 bytes: 0,
             };
             self.convs.insert(conv.clone(), log);
@@ -128,9 +143,13 @@ impl Logs {
         }
     }
 
-    /// The last sequence number given out in `conv` (0 if none).
+    /// The last sequence number given out in `conv` (0 if none), by this log or by the
+    /// dropped one it goes on from.
     pub fn head(&self, conv: &Conv) -> u64 {
-        self.convs.get(conv).map_or(0, |l| l.next - 1)
+        match self.convs.get(conv) {
+            Some(l) => l.next - 1,
+            None => self.ended.get(conv).map_or(0, |next| next - 1),
+        }
     }
 
     /// If the log lost entries right after `cursor`: (how many, the cursor past them).
@@ -155,6 +174,14 @@ impl Logs {
             self.by_size.remove(&(log.bytes, log.key));
             self.keys.remove(&log.key);
             self.total -= log.bytes;
+            if self.ended.insert(conv.clone(), log.next).is_none() {
+                self.ended_order.push_back(conv.clone());
+            }
+            while self.ended_order.len() > ENDED_LOGS_KEPT {
+                if let Some(old) = self.ended_order.pop_front() {
+                    self.ended.remove(&old);
+                }
+            }
         }
     }
 
@@ -249,7 +276,42 @@ mod tests {
         assert_eq!(read(&l, &room(1), 0).0, Some(42));
         l.drop_conv(&room(1));
         assert_eq!(l.total_bytes(), 2 * cost);
-        assert_eq!(l.head(&room(1)), 0);
+        assert_eq!(l.head(&room(1)), 50, "its place is remembered");
+    }
+
+    #[test]
+    fn a_dropped_conversation_opened_again_goes_on_from_where_it_ended() {
+        let mut l = Logs::new(100, 1 << 20);
+        let dm = Conv::dm("a", "b");
+        for _ in 0..4 {
+            l.append(&dm, |_| frames(1));
+        }
+        // b left (the DM is dropped), came back, and the DM starts again.
+        l.drop_conv(&dm);
+        assert_eq!((l.len(&dm), l.head(&dm)), (0, 4));
+        assert_eq!(l.append(&dm, |_| frames(1)), 5);
+        // A reader still at the old log's end reads on without a gap; one further back
+        // is told what it missed of the old log.
+        assert_eq!(read(&l, &dm, 4), (None, vec![5]));
+        assert_eq!(read(&l, &dm, 2), (Some(2), vec![5]));
+        // Dropped again, and again: it still goes on.
+        l.drop_conv(&dm);
+        assert_eq!(l.append(&dm, |_| frames(1)), 6);
+    }
+
+    #[test]
+    fn the_places_of_dropped_conversations_are_bounded() {
+        let mut l = Logs::new(10, 1 << 20);
+        for n in 0..=ENDED_LOGS_KEPT as u128 {
+            l.append(&room(n), |_| frames(1));
+            l.drop_conv(&room(n));
+        }
+        assert_eq!((l.ended.len(), l.ended_order.len()), (ENDED_LOGS_KEPT, ENDED_LOGS_KEPT));
+        assert_eq!(l.head(&room(0)), 0, "the oldest is forgotten");
+        assert_eq!(l.head(&room(ENDED_LOGS_KEPT as u128)), 1);
+        // One opened again leaves the list, which then has room for another.
+        l.append(&room(1), |_| frames(1));
+        assert_eq!(l.ended_order.len(), ENDED_LOGS_KEPT - 1);
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub fn can_read_memory(pid: u32) -> bool {
     std::fs::File::open(format!("/proc/{pid}/mem")).is_ok()
 }
 
-async fn bare_host(dir: &Path, port: u16) -> (Proc, SocketAddr) {
+pub async fn bare_host(dir: &Path, port: u16) -> (Proc, SocketAddr) {
     bare_host_with(dir, port, &[]).await
 }
 
@@ -64,7 +64,7 @@ async fn bare_host_with(dir: &Path, port: u16, extra: &[&str]) -> (Proc, SocketA
     (h, l["listening: ".len()..].parse().unwrap())
 }
 
-fn member(dir: &Path, target: SocketAddr, name: &str, trust: bool) -> Proc {
+pub fn member(dir: &Path, target: SocketAddr, name: &str, trust: bool) -> Proc {
     let t = target.to_string();
     let mut args = vec!["join", &t, "--name", name];
     if trust {
@@ -73,7 +73,17 @@ fn member(dir: &Path, target: SocketAddr, name: &str, trust: bool) -> Proc {
     Proc::spawn(dir, &args)
 }
 
-async fn connected(p: &mut Proc) {
+/// gina and hugo, trusting the host on first use, both in (gina saw hugo join).
+pub async fn gina_and_hugo(dir: &Path, addr: SocketAddr) -> (Proc, Proc) {
+    let mut gina = member(&dir.join("gina"), addr, "gina", true);
+    connected(&mut gina).await;
+    let mut hugo = member(&dir.join("hugo"), addr, "hugo", true);
+    connected(&mut hugo).await;
+    gina.line("* hugo joined").await;
+    (gina, hugo)
+}
+
+pub async fn connected(p: &mut Proc) {
     p.err_line(|l| l.starts_with("connected to ")).await;
 }
 
@@ -87,11 +97,7 @@ async fn a_host_without_a_participant_routes_a_dm_a_lobby_and_a_room_message_it_
         can_read_memory(pid),
         "this test reads the host's memory: run it as root"
     );
-    let mut gina = member(&d("gina"), addr, "gina", true);
-    connected(&mut gina).await;
-    let mut hugo = member(&d("hugo"), addr, "hugo", true);
-    connected(&mut hugo).await;
-    gina.line("* hugo joined").await;
+    let (mut gina, mut hugo) = gina_and_hugo(tmp.path(), addr).await;
     let secret = format!("the eagle lands at dawn {}", uuid::Uuid::new_v4().simple());
     gina.say(&format!("/dm hugo {secret}")).await;
     hugo.line(&format!("[dm from gina] {secret}")).await;
@@ -129,11 +135,7 @@ async fn dms_survive_a_host_restart_and_app_restarts_without_a_prompt() {
     let tmp = tempfile::tempdir().unwrap();
     let d = |n: &str| tmp.path().join(n);
     let (mut host, addr) = bare_host(&d("host"), 0).await;
-    let mut gina = member(&d("gina"), addr, "gina", true);
-    connected(&mut gina).await;
-    let mut hugo = member(&d("hugo"), addr, "hugo", true);
-    connected(&mut hugo).await;
-    gina.line("* hugo joined").await;
+    let (mut gina, mut hugo) = gina_and_hugo(tmp.path(), addr).await;
     gina.say("/dm hugo one").await;
     hugo.line("[dm from gina] one").await;
 

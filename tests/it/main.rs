@@ -4,6 +4,7 @@
 mod capture;
 mod catchup;
 mod cli;
+mod comeback;
 mod common;
 mod e2ee;
 mod files;
