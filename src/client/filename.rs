@@ -69,17 +69,30 @@ fn split_ext(name: &str) -> (&str, &str) {
     }
 }
 
+/// Numbered names tried before a random one (`stem-<uuid>.ext`).
+pub const MAX_NAME_TRIES: u32 = 999;
+
 /// The first of `name`, `stem (1).ext`, `stem (2).ext`, ... for which `taken` says
-/// no: a received file never overwrites one already there.
+/// no: a received file never overwrites one already there. The stem is shortened to
+/// make room for the number, never the number cut (a long name once gave the same
+/// candidate for every number, and the search never ended).
 pub fn free_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(name) {
         return name.to_string();
     }
     let (stem, ext) = split_ext(name);
-    (1u32..)
-        .map(|n| cap(&format!("{stem} ({n}){ext}"), MAX_FILE_NAME_BYTES + 8))
+    let max = name.len().max(MAX_FILE_NAME_BYTES);
+    let numbered = |tail: String| {
+        let mut cut = max.saturating_sub(tail.len()).min(stem.len());
+        while !stem.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        format!("{}{tail}", &stem[..cut])
+    };
+    (1..=MAX_NAME_TRIES)
+        .map(|n| numbered(format!(" ({n}){ext}")))
         .find(|c| !taken(c))
-        .unwrap_or_else(|| format!("{stem}-{}{ext}", uuid::Uuid::new_v4().simple()))
+        .unwrap_or_else(|| numbered(format!("-{}{ext}", uuid::Uuid::new_v4().simple())))
 }
 
 /// The name of the partial file while a download runs (hidden, next to the final one).
@@ -139,5 +152,28 @@ mod tests {
         assert_eq!(free_name("a.txt", is), "a (2).txt");
         assert_eq!(free_name("README", is), "README (1)");
         assert_eq!(part_name("a.txt"), ".a.txt.part");
+    }
+
+    #[test]
+    fn a_long_name_gets_a_number_too() {
+        // The partial file of a name at the cap: the number used to be cut off, so every
+        // candidate was the same and the search never ended.
+        let part = part_name(&safe_name(&format!("{}.pdf", "é".repeat(100))));
+        let seen = std::cell::RefCell::new(std::collections::HashSet::new());
+        let free = free_name(&part, |c| {
+            assert!(c.len() <= part.len(), "{} bytes", c.len());
+            !seen.borrow_mut().insert(c.to_string()) || seen.borrow().len() <= 3
+        });
+        assert!(free.starts_with(".éé") && free.ends_with(" (3).part"), "{free}");
+        // Every number taken: a random name, still within the length, still a .part.
+        let last = free_name(&part, |_| true);
+        assert!(last.ends_with(".part") && last.len() <= part.len(), "{last}");
+        // A final name keeps its extension.
+        let name = safe_name(&format!("{}.pdf", "é".repeat(100)));
+        let free = free_name(&name, |c| c == name);
+        assert!(
+            free.ends_with(" (1).pdf") && free.len() <= MAX_FILE_NAME_BYTES,
+            "{free}"
+        );
     }
 }

@@ -72,7 +72,11 @@ impl State {
         if u64::from(chunks) != chunk_count(size) {
             return Err(format!("{chunks} chunks do not make a file of {size} bytes"));
         }
-        if self.transfers.open.contains_key(&transfer) {
+        if let Some(t) = self.transfers.open.get(&transfer) {
+            // Our own request again (its answer was lost with a link): as before.
+            if t.owner == me && t.conv == conv && t.chunks == chunks {
+                return Ok(());
+            }
             return Err("that transfer is open already".into());
         }
         let mine = self.transfers.open.values().filter(|t| t.owner == me).count();

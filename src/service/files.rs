@@ -74,9 +74,22 @@ pub(crate) struct Files {
     pub downloads: HashMap<Uuid, Download>,
     /// Offers seen, by transfer: what `Command::Download` can fetch (and who sent it).
     pub offers: HashMap<Uuid, (FileOffer, String)>,
+    /// The offers' transfers, oldest first (the oldest are forgotten first).
+    offer_order: VecDeque<Uuid>,
     /// Downloads waiting for a free slot.
     pub queue: VecDeque<Uuid>,
+    /// Files the user chose to send while every transfer the host allows us was taken
+    /// (being opened, or asked for lately), in the order chosen.
+    pub waiting: VecDeque<(FileTarget, PathBuf)>,
+    /// Our transfers closed while there was no link: the host hears after the welcome.
+    pub unsent_closes: Vec<Uuid>,
 }
+
+/// Files waiting to be sent, at most (more at once are refused with a reason).
+pub const MAX_WAITING_UPLOADS: usize = 64;
+
+/// An upload nobody asked for in this long may close to make room for a new one.
+pub const UPLOAD_QUIET: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The event for a transfer that failed (`sending`: one of ours).
 pub fn failed(transfer: Uuid, name: &str, reason: impl Into<String>, sending: bool) -> crate::client::Event {
@@ -99,22 +112,47 @@ impl Files {
             uploads: HashMap::new(),
             downloads: HashMap::new(),
             offers: HashMap::new(),
+            offer_order: VecDeque::new(),
             queue: VecDeque::new(),
+            waiting: VecDeque::new(),
+            unsent_closes: Vec::new(),
         }
     }
 
-    /// The upload receivers asked for least recently.
-    pub fn oldest_upload(&self) -> Option<Uuid> {
-        self.uploads.iter().min_by_key(|(_, u)| u.last_asked).map(|(t, _)| *t)
+    /// The upload receivers asked for least recently, and when it may close (once it
+    /// has been quiet for `UPLOAD_QUIET`).
+    pub fn oldest_upload(&self) -> Option<(Uuid, tokio::time::Instant)> {
+        self.uploads
+            .iter()
+            .min_by_key(|(_, u)| u.last_asked)
+            .map(|(t, u)| (*t, u.last_asked + UPLOAD_QUIET))
     }
 
-    /// Remembers an offer (bounded).
+    /// Transfers of ours the host counts: opened, or asked for and not answered yet.
+    pub fn open_transfers(&self) -> usize {
+        self.uploads.len() + self.opening.len()
+    }
+
+    /// Remembers an offer (bounded: the oldest is forgotten first).
     pub fn remember_offer(&mut self, offer: FileOffer, from: String) {
-        if self.offers.len() >= MAX_OFFERS
-            && let Some(k) = self.offers.keys().next().copied()
-        {
-            self.offers.remove(&k);
+        let transfer = offer.transfer;
+        if self.offers.insert(transfer, (offer, from)).is_none() {
+            self.offer_order.push_back(transfer);
         }
-        self.offers.insert(offer.transfer, (offer, from));
+        while self.offers.len() > MAX_OFFERS {
+            let Some(old) = self.offer_order.pop_front() else { break };
+            self.offers.remove(&old);
+        }
+    }
+
+    /// Removes the partial files of downloads still running (the app is quitting):
+    /// nothing half-received is left in the downloads folder.
+    pub fn discard_partial(&mut self) {
+        for (_, d) in self.downloads.drain() {
+            drop(d.file);
+            if let Err(e) = std::fs::remove_file(&d.part) {
+                tracing::debug!(%e, "cannot remove {}", d.part.display());
+            }
+        }
     }
 }

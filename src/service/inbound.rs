@@ -62,6 +62,7 @@ impl Runner {
         }
         if welcome {
             self.downloads_resume();
+            self.uploads_resume().await;
         }
         self.flush_outbox().await;
         if self.chat.is_dirty() && self.save_at.is_none() && self.memory_path.is_some() {

@@ -68,6 +68,7 @@ impl Runner {
         for e in self.chat.fail_all("the connection was lost") {
             self.emit(e).await;
         }
+        self.uploads_fail("the connection was lost").await;
         self.emit(Event::Disconnected { reason }).await;
     }
 
@@ -108,5 +109,6 @@ impl Runner {
         for e in self.chat.fail_all(reason) {
             self.emit(e).await;
         }
+        self.uploads_fail(reason).await;
     }
 }

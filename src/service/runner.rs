@@ -120,6 +120,7 @@ fn start(
         commit_at: None,
         receipt_at: None,
         file_check_at: None,
+        upload_check_at: None,
         receipts: true,
         read_on_arrival: false,
         typed: Default::default(),
@@ -166,6 +167,8 @@ pub(super) struct Runner {
     pub(super) read_on_arrival: bool,
     /// When to look for stalled downloads (set while any runs).
     pub(super) file_check_at: Option<tokio::time::Instant>,
+    /// When to look again for a slot for files waiting to be sent.
+    pub(super) upload_check_at: Option<tokio::time::Instant>,
     /// When to send receipts (set when some are due).
     pub(super) receipt_at: Option<tokio::time::Instant>,
     /// When we last said we type, per conversation.
@@ -216,6 +219,7 @@ impl Runner {
                     self.chat.commit_due();
                     self.flush_outbox().await;
                 }
+                _ = deadline(self.upload_check_at) => self.send_waiting().await,
                 _ = deadline(self.file_check_at) => {
                     self.file_check_at = self.downloads_check();
                     self.flush_outbox().await;
@@ -245,6 +249,7 @@ impl Runner {
             }
         }
         self.bye().await;
+        self.files.discard_partial();
         if let Some(h) = self.host.take() {
             h.close().await;
         }

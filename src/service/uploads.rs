@@ -2,7 +2,7 @@
 //! chunk moves), then the offer, end-to-end encrypted, to the conversation; chunks are
 //! read from the file and sealed only when receivers ask for them.
 
-use super::files::{FileTarget, Upload, failed};
+use super::files::{FileTarget, MAX_WAITING_UPLOADS, Upload, failed};
 use super::runner::Runner;
 use crate::client::Event;
 use crate::crypto::chunks::{CHUNK_LEN, CHUNK_TAG_LEN, chunk_count, new_file_key, seal_chunk_vec};
@@ -53,9 +53,61 @@ pub fn media_type(head: &[u8]) -> &'static str {
     }
 }
 
+/// The request to open `transfer` of `size` bytes to `conv`.
+fn file_open(id: Uuid, transfer: Uuid, conv: Conv, size: u64) -> ClientPacket {
+    ClientPacket::FileOpen {
+        id,
+        transfer,
+        conv,
+        size,
+        chunks: chunk_count(size) as u32,
+    }
+}
+
 impl Runner {
-    /// `Command::SendFile`: checks the file and the host's cap, then opens the transfer.
+    /// `Command::SendFile`: the file waits its turn (every transfer slot may be taken),
+    /// then goes as soon as there is one.
     pub(super) async fn send_file(&mut self, to: FileTarget, path: PathBuf) {
+        if self.files.waiting.len() >= MAX_WAITING_UPLOADS {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let reason = format!("{MAX_WAITING_UPLOADS} files are already waiting to be sent: send this one later");
+            return self.emit(failed(Uuid::nil(), &name, reason, true)).await;
+        }
+        self.files.waiting.push_back((to, path));
+        self.send_waiting().await;
+    }
+
+    /// Opens waiting files while the host allows us another transfer. When all are
+    /// taken, the upload asked for least recently closes once it has been quiet for
+    /// `UPLOAD_QUIET` (receivers who were there have had it); until then, and while
+    /// our requests to open are unanswered, the rest wait (`upload_check_at`). Before,
+    /// the fifth of five files chosen at once was refused by the host.
+    pub(super) async fn send_waiting(&mut self) {
+        self.upload_check_at = None;
+        while !self.files.waiting.is_empty() {
+            if self.files.open_transfers() >= MAX_OPEN_TRANSFERS {
+                match self.files.oldest_upload() {
+                    Some((old, quiet)) if quiet <= tokio::time::Instant::now() => self.close_upload(old).await,
+                    // Opened ones answer soon; an asked-for one is looked at again later.
+                    quiet => {
+                        self.upload_check_at = quiet.map(|(_, at)| at);
+                        return;
+                    }
+                }
+                continue;
+            }
+            let Some((to, path)) = self.files.waiting.pop_front() else {
+                break;
+            };
+            self.open_upload(to, path).await;
+        }
+    }
+
+    /// Checks the file and the host's cap, then asks the host to open the transfer.
+    async fn open_upload(&mut self, to: FileTarget, path: PathBuf) {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -84,14 +136,7 @@ impl Runner {
             .and_then(|mut f| f.read(&mut head))
             .unwrap_or(0);
         head.truncate(n);
-        // A new transfer past the host's cap: our least recently asked one closes.
-        if self.files.uploads.len() >= MAX_OPEN_TRANSFERS
-            && let Some(old) = self.files.oldest_upload()
-        {
-            self.close_upload(old).await;
-        }
         let transfer = Uuid::new_v4();
-        let chunks = chunk_count(size) as u32;
         let offer = FileOffer {
             transfer,
             name: name.clone(),
@@ -102,13 +147,7 @@ impl Runner {
         };
         let id = Uuid::new_v4();
         self.files.opening.insert(id, (to, offer, path));
-        self.send_raw(ClientPacket::FileOpen {
-            id,
-            transfer,
-            conv,
-            size,
-            chunks,
-        });
+        self.send_raw(file_open(id, transfer, conv, size));
     }
 
     pub(super) fn conv_of(&self, to: &FileTarget) -> Option<Conv> {
@@ -146,8 +185,14 @@ impl Runner {
         }
     }
 
-    /// The host answered our `FileOpen` `id`: on `Ok`, the offer goes out.
+    /// The host answered our `FileOpen` `id`: on `Ok`, the offer goes out; a file that
+    /// waited for the slot goes next.
     pub(super) async fn file_opened(&mut self, id: Uuid, refused: Option<String>) {
+        self.offer_opened(id, refused).await;
+        self.send_waiting().await;
+    }
+
+    async fn offer_opened(&mut self, id: Uuid, refused: Option<String>) {
         let Some((to, offer, path)) = self.files.opening.remove(&id) else {
             return;
         };
@@ -203,6 +248,7 @@ impl Runner {
         };
         u.last_asked = tokio::time::Instant::now();
         let mut out = vec![];
+        let mut unreadable = None;
         for index in indices.into_iter().filter(|i| *i < u.chunks) {
             let at = u64::from(index) * CHUNK_LEN as u64;
             let len = (u.size.saturating_sub(at)).min(CHUNK_LEN as u64) as usize;
@@ -214,8 +260,11 @@ impl Runner {
                 .seek(SeekFrom::Start(at))
                 .and_then(|_| u.file.read_exact(&mut plain));
             if let Err(e) = read {
+                // Changed or cut short since it was offered: receivers cannot get it
+                // whole, so the transfer ends (they are told) instead of stalling.
                 tracing::warn!(%e, "cannot read a chunk of {}", u.name);
-                continue;
+                unreadable = Some((u.name.clone(), e));
+                break;
             }
             let last = index + 1 == u.chunks;
             match seal_chunk_vec(&u.key, transfer.as_bytes(), index, last, plain) {
@@ -230,6 +279,15 @@ impl Runner {
         for p in out {
             self.send_raw(p);
         }
+        if let Some((name, e)) = unreadable {
+            self.close_upload(transfer).await;
+            let why = match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => "it is shorter than when it was sent".to_string(),
+                _ => e.to_string(),
+            };
+            let reason = format!("stopped: the file cannot be read any more ({why})");
+            return self.emit(failed(transfer, &name, reason, true)).await;
+        }
         if let Some(e) = progress {
             self.emit(e).await;
         }
@@ -238,11 +296,59 @@ impl Runner {
     /// Ends one of our transfers (receivers still downloading are told).
     pub(super) async fn close_upload(&mut self, transfer: Uuid) {
         if self.files.uploads.remove(&transfer).is_some() {
-            self.send_raw(ClientPacket::FileClose {
-                id: Uuid::new_v4(),
-                transfer,
-            });
+            self.send_close(transfer);
         }
+    }
+
+    /// Tells the host a transfer of ours ended; without a link, after the next welcome.
+    fn send_close(&mut self, transfer: Uuid) {
+        let id = Uuid::new_v4();
+        if !self.send_raw(ClientPacket::FileClose { id, transfer }) {
+            self.files.unsent_closes.push(transfer);
+        }
+    }
+
+    /// After a welcome, what the host may not have of ours goes again: closes, then
+    /// our requests to open (one the host already has is answered as the first was).
+    /// A file whose conversation we are no longer in fails.
+    pub(super) async fn uploads_resume(&mut self) {
+        for transfer in std::mem::take(&mut self.files.unsent_closes) {
+            self.send_close(transfer);
+        }
+        let opening: Vec<(Uuid, Option<Conv>, u64, Uuid)> = self
+            .files
+            .opening
+            .iter()
+            .map(|(id, (to, offer, _))| (*id, self.conv_of(to), offer.size, offer.transfer))
+            .collect();
+        for (id, conv, size, transfer) in opening {
+            match conv {
+                Some(conv) => {
+                    self.send_raw(file_open(id, transfer, conv, size));
+                }
+                None => {
+                    let reason = "you are no longer in that conversation".to_string();
+                    self.offer_opened(id, Some(reason)).await;
+                }
+            }
+        }
+        self.send_waiting().await;
+    }
+
+    /// The link is gone for good: files not sent yet fail with `reason`.
+    pub(super) async fn uploads_fail(&mut self, reason: &str) {
+        let ids: Vec<Uuid> = self.files.opening.keys().copied().collect();
+        for id in ids {
+            self.offer_opened(id, Some(reason.to_string())).await;
+        }
+        for (_, path) in std::mem::take(&mut self.files.waiting) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.emit(failed(Uuid::nil(), &name, reason, true)).await;
+        }
+        self.upload_check_at = None;
     }
 }
 

@@ -38,6 +38,32 @@ async fn connected(p: &mut Proc) {
     p.err_line(|l| l.starts_with("connected to ")).await;
 }
 
+/// What an empty downloads folder lists.
+const NOTHING: Vec<String> = Vec::new();
+
+/// A host, and ana and bob on it.
+async fn ana_and_bob(dir: &Path) -> (Proc, Proc, Proc) {
+    let (host, addr) = bare_host(&dir.join("host"), &[]).await;
+    let mut ana = member(&dir.join("ana"), addr, "ana");
+    connected(&mut ana).await;
+    let mut bob = member(&dir.join("bob"), addr, "bob");
+    connected(&mut bob).await;
+    ana.line("* bob joined").await;
+    (host, ana, bob)
+}
+
+/// A host, ana on it, and bob through a proxy that can hold or cut his link.
+async fn ana_and_bob_through_a_proxy(dir: &Path) -> (Proc, Proxy, Proc, Proc) {
+    let (host, addr) = bare_host(&dir.join("host"), &[]).await;
+    let proxy = Proxy::start(addr).await;
+    let mut ana = member(&dir.join("ana"), addr, "ana");
+    connected(&mut ana).await;
+    let mut bob = member(&dir.join("bob"), proxy.addr, "bob");
+    connected(&mut bob).await;
+    ana.line("* bob joined").await;
+    (host, proxy, ana, bob)
+}
+
 /// Random bytes (not compressible, not found by accident in memory).
 fn random_file(path: &Path, len: usize) -> Vec<u8> {
     let data: Vec<u8> = (0..len).map(|_| rand::random::<u8>()).collect();
@@ -61,12 +87,7 @@ fn files_in(dir: &Path) -> Vec<String> {
 async fn a_lobby_file_and_a_dm_file_arrive_byte_identical_and_the_host_never_sees_them() {
     let tmp = tempfile::tempdir().unwrap();
     let d = |n: &str| tmp.path().join(n);
-    let (mut host, addr) = bare_host(&d("host"), &[]).await;
-    let mut ana = member(&d("ana"), addr, "ana");
-    connected(&mut ana).await;
-    let mut bob = member(&d("bob"), addr, "bob");
-    connected(&mut bob).await;
-    ana.line("* bob joined").await;
+    let (mut host, mut ana, mut bob) = ana_and_bob(tmp.path()).await;
 
     let big = d("big.bin");
     let data = random_file(&big, 5 * 1024 * 1024);
@@ -110,13 +131,7 @@ async fn a_lobby_file_and_a_dm_file_arrive_byte_identical_and_the_host_never_see
 async fn a_cut_receiver_resumes_and_a_sender_that_quits_leaves_nothing_behind() {
     let tmp = tempfile::tempdir().unwrap();
     let d = |n: &str| tmp.path().join(n);
-    let (_host, addr) = bare_host(&d("host"), &[]).await;
-    let proxy = Proxy::start(addr).await;
-    let mut ana = member(&d("ana"), addr, "ana");
-    connected(&mut ana).await;
-    let mut bob = member(&d("bob"), proxy.addr, "bob");
-    connected(&mut bob).await;
-    ana.line("* bob joined").await;
+    let (_host, proxy, mut ana, mut bob) = ana_and_bob_through_a_proxy(tmp.path()).await;
 
     // bob's link holds back what the host sends while the transfer runs, then is cut
     // for two seconds: he comes back and finishes the file from where he was.
@@ -154,16 +169,96 @@ async fn a_cut_receiver_resumes_and_a_sender_that_quits_leaves_nothing_behind() 
     assert_eq!(files_in(&d("bob").join("dl")), ["one.bin"], "a partial file was left");
 }
 
+/// The sender's file is cut short while bob downloads it: both are told, and bob keeps
+/// nothing. Before, the sender skipped the chunks it could not read and bob asked for
+/// them again every two seconds, for good.
+#[tokio::test]
+async fn a_file_cut_short_after_it_was_offered_ends_the_transfer_for_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (_host, proxy, mut ana, mut bob) = ana_and_bob_through_a_proxy(tmp.path()).await;
+    let one = d("one.bin");
+    random_file(&one, 30 * 1024 * 1024);
+    ana.say(&format!("/file {}", one.display())).await;
+    bob.line("* ana sent one.bin (30.0 MiB)").await;
+    proxy.hold.store(true, Ordering::SeqCst);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&one)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    proxy.hold.store(false, Ordering::SeqCst);
+    ana.line(
+        "! could not send one.bin: stopped: the file cannot be read any more (it is shorter than when it was sent)",
+    )
+    .await;
+    bob.line("! could not get one.bin: no longer available: the sender cancelled it")
+        .await;
+    assert_eq!(files_in(&d("bob").join("dl")), NOTHING, "a partial file was left");
+}
+
+/// Six files chosen at once (the window's picker allows it): all six arrive. The host
+/// allows four transfers per member; before, the fifth and sixth were refused ("at most
+/// 4 files at once") because the requests to open them went before any answer came.
+#[tokio::test]
+async fn six_files_sent_at_once_all_arrive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (_host, mut ana, mut bob) = ana_and_bob(tmp.path()).await;
+    let names: Vec<String> = (1..=6).map(|n| format!("photo{n}.bin")).collect();
+    let mut sent = vec![];
+    for n in &names {
+        sent.push(random_file(&d(n), 64 * 1024));
+    }
+    for n in &names {
+        ana.say(&format!("/file {}", d(n).display())).await;
+    }
+    for (n, data) in names.iter().zip(&sent) {
+        let saved = d("bob").join("dl").join(n);
+        bob.line(&format!("* saved {n} to {}", saved.display())).await;
+        assert!(std::fs::read(&saved).unwrap() == *data, "{n} differs");
+    }
+    assert!(!ana.seen_out.iter().any(|l| l.starts_with("! ")), "{:#?}", ana.seen_out);
+}
+
+/// A file sent while the link is down goes once it is back; a receiver that quits
+/// mid-download leaves no partial file. Before, the request to open the transfer was
+/// lost with the link and the file never went (and nothing said so), and a quit left
+/// `.NAME.part` behind.
+#[tokio::test]
+async fn a_file_sent_offline_goes_when_back_and_a_quit_leaves_no_part_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (_host, proxy, mut ana, mut bob) = ana_and_bob_through_a_proxy(tmp.path()).await;
+    proxy.down();
+    bob.line("* reconnecting").await;
+    let note = d("note.txt");
+    std::fs::write(&note, "sent from the train").unwrap();
+    bob.say(&format!("/file {}", note.display())).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    proxy.restore();
+    bob.line("* reconnected").await;
+    let saved = d("ana").join("dl").join("note.txt");
+    ana.line(&format!("* saved note.txt to {}", saved.display())).await;
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), "sent from the train");
+
+    let big = d("big.bin");
+    random_file(&big, 30 * 1024 * 1024);
+    ana.say(&format!("/file {}", big.display())).await;
+    bob.line("* ana sent big.bin (30.0 MiB)").await;
+    proxy.hold.store(true, Ordering::SeqCst);
+    bob.say("/quit").await;
+    assert_eq!(bob.exit_code().await, 0);
+    assert_eq!(files_in(&d("bob").join("dl")), NOTHING, "a partial file was left");
+}
+
 #[tokio::test]
 async fn a_file_over_the_hosts_cap_is_refused_before_anything_moves() {
     let tmp = tempfile::tempdir().unwrap();
     let d = |n: &str| tmp.path().join(n);
-    let (_host, addr) = bare_host(&d("host"), &[]).await;
-    let mut ana = member(&d("ana"), addr, "ana");
-    connected(&mut ana).await;
-    let mut bob = member(&d("bob"), addr, "bob");
-    connected(&mut bob).await;
-    ana.line("* bob joined").await;
+    let (_host, mut ana, mut bob) = ana_and_bob(tmp.path()).await;
     let big = d("big.bin");
     // 101 MiB of zeros (sparse: cheap to make), over the default 100 MiB.
     std::fs::File::create(&big).unwrap().set_len(101 * 1024 * 1024).unwrap();

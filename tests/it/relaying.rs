@@ -168,6 +168,21 @@ async fn the_host_relays_chunks_only_as_asked_and_refuses_what_is_over_its_limit
     let (id, t, p) = open(size, 100);
     sw.send(&p).await.unwrap();
     answer(&mut sr, id).await.unwrap();
+    // The same request again (its answer lost with a link) is answered as the first;
+    // anyone else opening that transfer is refused.
+    sw.send(&p).await.unwrap();
+    answer(&mut sr, id).await.unwrap();
+    let theirs = Uuid::new_v4();
+    rw.send(&ClientPacket::FileOpen {
+        id: theirs,
+        transfer: t,
+        conv: Conv::LOBBY,
+        size,
+        chunks: 100,
+    })
+    .await
+    .unwrap();
+    assert!(answer(&mut rr, theirs).await.unwrap_err().contains("open already"));
     // The receiver asks for more than a window: the sender is asked for one window.
     rw.send(&ClientPacket::FileWant {
         transfer: t,
