@@ -26,3 +26,4 @@ pub use rate::TokenBucket;
 pub use rooms::RoomError;
 pub use server::Host;
 pub use stats::StatsSnapshot;
+pub use transfers::SHORTER;

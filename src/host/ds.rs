@@ -128,13 +128,15 @@ impl State {
                         // where the host reads who is in the group.
                         let i = info.ok_or("a commit comes with the group info after it")?;
                         let (g, e) = group_info(&i).map_err(|e| e.to_string())?;
-                        if g != group_id || e != epoch + 1 {
+                        // The epoch is the sender's word (a DM after a restart takes any).
+                        let after = epoch.checked_add(1).ok_or("the group's epoch cannot grow any more")?;
+                        if g != group_id || e != after {
                             return Err("the group info does not follow the commit".into());
                         }
                         let base = record.map_or(epoch, |r| r.base);
                         Some(GroupRecord {
                             base,
-                            ..GroupRecord::new(group_id, epoch + 1, Some(i))
+                            ..GroupRecord::new(group_id, after, Some(i))
                         })
                     }
                     Kind::Proposal => return Err("members do not send proposals here".into()),

@@ -80,11 +80,12 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
     let Some(me) = conn.current(state) else {
         return unregistered(state, conn, p);
     };
-    if let ClientPacket::Mls { id, .. } = &p
-        && let Some(seq) = state.members.get(&me).and_then(|m| m.seen(*id))
+    if changes_state(&p)
+        && let Some(id) = p.request_id()
+        && let Some(seq) = state.members.get(&me).and_then(|m| m.seen(id))
     {
-        // A resend after a reconnect: it is in the log already.
-        return state.send(&me, &HostPacket::Ack { id: *id, seq });
+        // A resend after a reconnect: it was done (a message is in the log already).
+        return state.send(&me, &HostPacket::Ack { id, seq });
     }
     match p {
         ClientPacket::Mls {
@@ -107,7 +108,7 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
             }
         }
         ClientPacket::KeyPackages { id, packages } => match state.add_key_packages(&me, packages) {
-            Ok(()) => state.send(&me, &HostPacket::Ack { id, seq: None }),
+            Ok(()) => done(state, &me, id),
             Err(reason) => conn.refuse(state, id, reason),
         },
         ClientPacket::FetchKeyPackage { id, name } => match state.take_key_package(&name) {
@@ -118,7 +119,7 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
             let published =
                 may_post(state, &me, &conv).and_then(|()| state.publish_group_info(&me, &conv, info.into_vec()));
             match published {
-                Ok(()) => state.send(&me, &HostPacket::Ack { id, seq: None }),
+                Ok(()) => done(state, &me, id),
                 Err(reason) => conn.refuse(state, id, reason),
             }
         }
@@ -134,7 +135,7 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
         ClientPacket::RoomCreate { id, name } => match state.rooms.create(&name, &me) {
             Ok(room) => {
                 joined(state, &me, room, None, false);
-                state.send(&me, &HostPacket::Ack { id, seq: None });
+                done(state, &me, id);
             }
             Err(e) => conn.refuse(state, id, e.to_string()),
         },
@@ -167,7 +168,7 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
         ClientPacket::RoomLeave { id, room } => {
             let name = state.display(&me);
             if state.leave_room_of(&me, &name, room) {
-                state.send(&me, &HostPacket::Ack { id, seq: None });
+                done(state, &me, id);
             } else {
                 conn.refuse(state, id, "you are not a member of that room");
             }
@@ -188,7 +189,7 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
             Err(reason) => conn.refuse(state, id, reason),
         },
         ClientPacket::FileClose { id, transfer } => match state.file_close_own(&me, transfer) {
-            Ok(()) => state.send(&me, &HostPacket::Ack { id, seq: None }),
+            Ok(()) => done(state, &me, id),
             Err(reason) => conn.refuse(state, id, reason),
         },
         ClientPacket::FileWant { .. } | ClientPacket::FileChunk { .. } => {}
@@ -201,6 +202,29 @@ pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
         ClientPacket::Register { id, .. } => conn.refuse(state, id, "already registered"),
         ClientPacket::Ping { .. } | ClientPacket::Pong { .. } | ClientPacket::Part { .. } => {}
     }
+}
+
+/// Requests whose second run would not do what the first did (a key package stored
+/// twice, "that room exists" for the room we made, "not a member" for the room we
+/// left): when their answer is lost with a link, the resend is answered as the first.
+fn changes_state(p: &ClientPacket) -> bool {
+    matches!(
+        p,
+        ClientPacket::Mls { .. }
+            | ClientPacket::KeyPackages { .. }
+            | ClientPacket::GroupInfo { .. }
+            | ClientPacket::RoomCreate { .. }
+            | ClientPacket::RoomLeave { .. }
+            | ClientPacket::FileClose { .. }
+    )
+}
+
+/// Request `id` of `me` is done: remembered (see `changes_state`) and acknowledged.
+fn done(state: &mut State, me: &str, id: Uuid) {
+    if let Some(m) = state.members.get_mut(me) {
+        m.remember(id, None);
+    }
+    state.send(me, &HostPacket::Ack { id, seq: None });
 }
 
 fn unregistered(state: &mut State, conn: &mut Conn, p: ClientPacket) {

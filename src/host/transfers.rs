@@ -13,6 +13,11 @@ use uuid::Uuid;
 /// What a receiver of a transfer that is gone is told.
 pub const GONE: &str = "no longer available";
 
+/// What a receiver asking past a transfer's end is told: the offer it has (end to end,
+/// unseen by the host) promised more chunks than the sender opened, and the rest would
+/// never come.
+pub const SHORTER: &str = "the file is shorter than its offer said";
+
 /// One open transfer.
 #[derive(Debug)]
 pub(crate) struct Transfer {
@@ -112,6 +117,9 @@ impl State {
         let allowed = t.owner != me && self.conv_members(&t.conv).iter().any(|m| m == me);
         if !allowed {
             return self.file_gone_to(me, transfer, GONE);
+        }
+        if from >= t.chunks {
+            return self.file_gone_to(me, transfer, SHORTER);
         }
         let end = from.saturating_add(count.min(FILE_WINDOW_CHUNKS)).min(t.chunks);
         let mut ready = vec![];

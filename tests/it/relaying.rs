@@ -135,6 +135,7 @@ async fn answer(r: &mut SessionReader, id: Uuid) -> Result<(), String> {
 /// "no longer available".
 #[tokio::test]
 async fn the_host_relays_chunks_only_as_asked_and_refuses_what_is_over_its_limits() {
+    use severus::host::SHORTER;
     use severus::protocol::limits::{FILE_CHUNK, FILE_WINDOW_CHUNKS, MAX_FILE_BYTES, MAX_OPEN_TRANSFERS};
     let (_host, addr, hid) = start_host().await;
     let (mut sr, mut sw) = raw(addr, &hid, &Identity::generate().unwrap(), "sender", None).await;
@@ -253,22 +254,59 @@ async fn the_host_relays_chunks_only_as_asked_and_refuses_what_is_over_its_limit
     let (id, _, p) = open(10, 1);
     sw.send(&p).await.unwrap();
     assert!(answer(&mut sr, id).await.unwrap_err().contains("at most"));
-    // An unknown transfer is gone.
-    let unknown = Uuid::new_v4();
-    rw.send(&ClientPacket::FileWant {
-        transfer: unknown,
-        from: 0,
-        count: 1,
+    // An unknown transfer is gone; asking past a transfer's end (its offer said more
+    // than the sender opened) ends it for that receiver instead of waiting for good.
+    for (transfer, from, why) in [(Uuid::new_v4(), 0, "no longer available"), (t, 100, SHORTER)] {
+        rw.send(&ClientPacket::FileWant {
+            transfer,
+            from,
+            count: 1,
+        })
+        .await
+        .unwrap();
+        loop {
+            match rr.recv::<HostPacket>().await.unwrap().unwrap() {
+                HostPacket::FileGone { transfer: g, reason } if g == transfer => {
+                    assert_eq!(reason, why);
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A request whose answer was lost with a link comes again with the same id: a room
+/// made, or left, is acknowledged as the first time. Before, only messages were
+/// remembered, and the resend was refused ("already exists", "not a member") for what
+/// had worked.
+#[tokio::test]
+async fn a_resent_request_is_answered_as_the_first_was() {
+    let (_host, addr, hid) = start_host().await;
+    let (mut r, mut w) = raw(addr, &hid, &Identity::generate().unwrap(), "ivy", None).await;
+    let id = Uuid::new_v4();
+    let create = ClientPacket::RoomCreate { id, name: "ops".into() };
+    w.send(&create).await.unwrap();
+    let room = loop {
+        if let HostPacket::RoomSync { room, .. } = r.recv::<HostPacket>().await.unwrap().unwrap() {
+            break room;
+        }
+    };
+    assert_eq!(answer(&mut r, id).await, Ok(()));
+    w.send(&create).await.unwrap();
+    assert_eq!(answer(&mut r, id).await, Ok(()), "the same create again");
+    let other = Uuid::new_v4();
+    w.send(&ClientPacket::RoomCreate {
+        id: other,
+        name: "ops".into(),
     })
     .await
     .unwrap();
-    loop {
-        match rr.recv::<HostPacket>().await.unwrap().unwrap() {
-            HostPacket::FileGone { transfer, reason } if transfer == unknown => {
-                assert_eq!(reason, "no longer available");
-                break;
-            }
-            _ => {}
-        }
+    assert!(answer(&mut r, other).await.is_err(), "a new create of it is refused");
+    let id = Uuid::new_v4();
+    let leave = ClientPacket::RoomLeave { id, room };
+    for n in 0..2 {
+        w.send(&leave).await.unwrap();
+        assert_eq!(answer(&mut r, id).await, Ok(()), "leave {n}");
     }
 }
