@@ -218,6 +218,9 @@ impl State {
         }
         let members: std::collections::HashSet<String> = self.conv_members(conv).into_iter().collect();
         let settled = tokio::time::Instant::now() >= self.started + self.opts.grace;
+        if settled {
+            self.departed.remove(conv);
+        }
         let Some(r) = self.groups.get(conv) else { return };
         if r.proposed || r.info.is_none() {
             return;

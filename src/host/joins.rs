@@ -39,7 +39,12 @@ impl State {
 
     /// `me` leaves `conv`: others see `Left`, unless they never saw it join.
     pub fn left(&mut self, conv: &Conv, me: &str, name: &str) {
-        self.departed.entry(conv.clone()).or_default().insert(me.to_string());
+        // Only needed while leaves of before a restart still get their grace period
+        // (`reconcile`); after it, every leaf without its member goes anyway, and a
+        // set kept for the host's life would grow with every name that ever left.
+        if tokio::time::Instant::now() < self.started + self.opts.grace {
+            self.departed.entry(conv.clone()).or_default().insert(me.to_string());
+        }
         let pending = self.pending_joins.get_mut(conv).is_some_and(|s| s.remove(me));
         if !pending {
             self.append(conv, None, None, EntryBody::Left { name: name.to_string() });
@@ -74,5 +79,32 @@ impl State {
             });
         }
         r.roster.clone().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::HostOptions;
+
+    fn state(grace: std::time::Duration) -> State {
+        let opts = HostOptions {
+            grace,
+            ..HostOptions::default()
+        };
+        State::new(opts, crate::group::new_signature_key().unwrap())
+    }
+
+    #[test]
+    fn names_that_left_are_kept_only_while_the_restart_grace_runs() {
+        let mut fresh = state(std::time::Duration::from_secs(60));
+        fresh.left(&Conv::LOBBY, "ivy", "ivy");
+        assert!(fresh.departed.get(&Conv::LOBBY).is_some_and(|d| d.contains("ivy")));
+        // A host past its grace keeps none (a churn of names grew it for good).
+        let mut settled = state(std::time::Duration::ZERO);
+        for n in 0..100 {
+            settled.left(&Conv::LOBBY, &format!("m{n}"), "m");
+        }
+        assert!(settled.departed.is_empty());
     }
 }
