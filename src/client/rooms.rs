@@ -12,6 +12,12 @@ use uuid::Uuid;
 /// Tries to join a conversation's group before giving up with an error line.
 pub const MAX_JOIN_ATTEMPTS: u32 = 5;
 
+/// Lost races (the host took another member's commit first: many joining at once, as
+/// when a group arrives through one invite) that cost as much as one try: they are
+/// normal, where a host that keeps refusing is not. Counted in `join_attempts` as
+/// tenths of a try.
+pub const RACES_PER_ATTEMPT: u32 = 10;
+
 impl ChatState {
     /// The host told us `conv`'s group (None: it knows none).
     pub(super) fn sync_group(&mut self, conv: &Conv, state: Option<GroupState>) {
@@ -112,11 +118,11 @@ impl ChatState {
         if busy {
             return;
         }
-        if *attempts >= MAX_JOIN_ATTEMPTS {
+        if *attempts >= MAX_JOIN_ATTEMPTS * RACES_PER_ATTEMPT {
             self.give_up_joining(conv, "the host kept refusing");
             return;
         }
-        *attempts += 1;
+        *attempts += RACES_PER_ATTEMPT;
         self.request(Pending::FetchGroupInfo { conv: conv.clone() });
     }
 
@@ -175,13 +181,18 @@ impl ChatState {
                 if let Some(g) = self.groups.as_mut() {
                     g.discard(&conv);
                 }
+                if reason == crate::host::STALE
+                    && let Some(a) = self.join_attempts.get_mut(&conv)
+                {
+                    // A race lost, not a refusal: it costs a tenth of a try.
+                    *a = a.saturating_sub(RACES_PER_ATTEMPT - 1);
+                }
                 self.rejoin(&conv);
             }
             // No group yet: we make it.
             Pending::FetchGroupInfo { conv } => self.claim(&conv, true),
             _ => {}
         }
-        let _ = reason;
         vec![]
     }
 

@@ -173,6 +173,12 @@ impl ChatState {
         }
         let mut out = self.take_key_changes();
         let Some(g) = self.groups.as_mut() else { return out };
+        if replaces.is_none() && g.has(&conv) {
+            // Their group came first: we joined it from its Welcome while our fetch was
+            // on its way. It stays (a group of ours would replace a working one, be
+            // refused as stale, and leave us with none); the package goes unused.
+            return out;
+        }
         match g.create_with(&conv, package, name) {
             Ok(created) => {
                 self.must_save = true;

@@ -276,3 +276,49 @@ fn joining_a_room_we_are_already_in_takes_us_there_and_a_resume_does_not() {
     let ev = ana.on_packet(sync(&host));
     assert!(joined(&ev), "{ev:?}");
 }
+
+/// bob loses the race into the lobby's group many times over (the host orders other
+/// members' commits first, as when many join at once): he keeps trying and gets in.
+/// Before, five lost races and he gave up until the app restarted.
+#[test]
+fn many_lost_races_into_a_group_do_not_make_a_member_give_up() {
+    let mut host = Host::new();
+    let mut ana = member("ana", 1, &host);
+    pump(&mut host, &mut [("ana", &mut ana)]);
+    let mut bob = member("bob", 2, &host);
+    let lost = 4 * super::RACES_PER_ATTEMPT;
+    let (mut refused, mut events) = (0, vec![]);
+    for _ in 0..1000 {
+        let out = bob.take_outbox();
+        if out.is_empty() {
+            break;
+        }
+        for p in out {
+            if let ClientPacket::Mls {
+                id,
+                group_info: Some(_),
+                ..
+            } = &p
+                && refused < lost
+            {
+                refused += 1;
+                let stale = HostPacket::Refused {
+                    id: *id,
+                    reason: crate::host::STALE.into(),
+                };
+                events.extend(bob.on_packet(stale));
+                continue;
+            }
+            let (answers, entries) = host.handle("bob", p);
+            for a in answers.into_iter().chain(entries) {
+                events.extend(bob.on_packet(a));
+            }
+        }
+    }
+    assert_eq!(refused, lost);
+    assert!(!events.iter().any(|e| matches!(e, Event::Error { .. })), "{events:?}");
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Connected { .. })),
+        "{events:?}"
+    );
+}

@@ -39,6 +39,58 @@ fn entry(conv: &Conv, seq: u64, from: &str, id: Uuid, message: Vec<u8>) -> HostP
     }
 }
 
+/// The key package a client uploaded once welcomed.
+fn uploaded(c: &mut ChatState) -> Vec<u8> {
+    match &sent(c)[..] {
+        [ClientPacket::KeyPackages { packages, .. }] => packages[0].to_vec(),
+        other => panic!("{} packets", other.len()),
+    }
+}
+
+/// `c` DMs `to` for the first time and gets `package`: (the DM's id, the group
+/// creation's id, its Welcome).
+fn start_dm(c: &mut ChatState, to: &str, text: &str, package: Vec<u8>) -> (Uuid, Uuid, Vec<u8>) {
+    let (id, p) = c.dm(to, text.into()).unwrap();
+    let [ClientPacket::FetchKeyPackage { id: f, .. }] = &p[..] else {
+        panic!()
+    };
+    c.on_packet(HostPacket::KeyPackage {
+        id: *f,
+        name: to.into(),
+        package,
+    });
+    let [
+        ClientPacket::Mls {
+            id: create, message, ..
+        },
+    ] = &c.take_outbox()[..]
+    else {
+        panic!()
+    };
+    (id, *create, message.clone())
+}
+
+/// The message of request `id` among `out`.
+fn message_of(out: &[ClientPacket], id: Uuid) -> Option<Vec<u8>> {
+    out.iter().find_map(|p| match p {
+        ClientPacket::Mls { id: i, message, .. } if *i == id => Some(message.clone()),
+        _ => None,
+    })
+}
+
+/// The host ordered `c`'s group creation `create` first (seq 1): the DM that waited
+/// for it goes out; its message.
+fn created(c: &mut ChatState, create: Uuid) -> Vec<u8> {
+    c.on_packet(HostPacket::Ack {
+        id: create,
+        seq: Some(1),
+    });
+    let [ClientPacket::Mls { message, .. }] = &sent(c)[..] else {
+        panic!()
+    };
+    message.clone()
+}
+
 #[test]
 fn a_dm_goes_end_to_end_and_a_stale_one_is_encrypted_again_once() {
     let (mut ana, mut bob) = (client("ana"), client("bob"));
@@ -145,43 +197,12 @@ fn a_dm_goes_end_to_end_and_a_stale_one_is_encrypted_again_once() {
 #[test]
 fn both_start_the_same_dm_at_once_and_end_in_one_group() {
     let (mut ana, mut bob) = (client("ana"), client("bob"));
-    let kp = |c: &mut ChatState| match &sent(c)[..] {
-        [ClientPacket::KeyPackages { packages, .. }] => packages[0].to_vec(),
-        other => panic!("{} packets", other.len()),
-    };
-    let (ana_kp, bob_kp) = (kp(&mut ana), kp(&mut bob));
-    let start = |c: &mut ChatState, to: &str, package: Vec<u8>| {
-        let (id, p) = c.dm(to, format!("hi {to}")).unwrap();
-        let [ClientPacket::FetchKeyPackage { id: f, .. }] = &p[..] else {
-            panic!()
-        };
-        c.on_packet(HostPacket::KeyPackage {
-            id: *f,
-            name: to.into(),
-            package,
-        });
-        let [
-            ClientPacket::Mls {
-                id: create, message, ..
-            },
-        ] = &c.take_outbox()[..]
-        else {
-            panic!()
-        };
-        (id, *create, message.clone())
-    };
-    let (a_dm, a_create, a_welcome) = start(&mut ana, "bob", bob_kp);
-    let (b_dm, b_create, _b_welcome) = start(&mut bob, "ana", ana_kp);
+    let (ana_kp, bob_kp) = (uploaded(&mut ana), uploaded(&mut bob));
+    let (a_dm, a_create, a_welcome) = start_dm(&mut ana, "bob", "hi bob", bob_kp);
+    let (b_dm, b_create, _b_welcome) = start_dm(&mut bob, "ana", "hi ana", ana_kp);
     let conv = Conv::dm("ana", "bob");
     // The host orders ana's group first and refuses bob's.
-    ana.on_packet(HostPacket::Ack {
-        id: a_create,
-        seq: Some(1),
-    });
-    let [ClientPacket::Mls { message: a_msg, .. }] = &sent(&mut ana)[..] else {
-        panic!()
-    };
-    let a_msg = a_msg.clone();
+    let a_msg = created(&mut ana, a_create);
     bob.on_packet(HostPacket::Refused {
         id: b_create,
         reason: crate::host::STALE.into(),
@@ -191,13 +212,61 @@ fn both_start_the_same_dm_at_once_and_end_in_one_group() {
     let ev = bob.on_packet(entry(&conv, 2, "ana", a_dm, a_msg));
     assert!(matches!(&ev[0], Event::Dm { body, .. } if body == "hi bob"));
     let out = sent(&mut bob);
-    let b_msg = out
-        .iter()
-        .find_map(|p| match p {
-            ClientPacket::Mls { id, message, .. } if *id == b_dm => Some(message.clone()),
-            _ => None,
-        })
-        .expect("bob's DM goes out in ana's group");
+    let b_msg = message_of(&out, b_dm).expect("bob's DM goes out in ana's group");
     let ev = ana.on_packet(entry(&conv, 3, "bob", b_dm, b_msg));
     assert!(matches!(&ev[0], Event::Dm { body, .. } if body == "hi ana"));
+}
+
+/// bob starts the DM too, but ana's Welcome reaches him before the key package he
+/// fetched: he joins her group, and the late package changes nothing. Before, it made
+/// him a group of his own over the working one; the host refused it as stale and he
+/// was left with none (his DMs waited for good, hers could not be read).
+#[test]
+fn a_key_package_that_comes_after_the_partners_welcome_leaves_the_group_alone() {
+    let (mut ana, mut bob) = (client("ana"), client("bob"));
+    let (ana_kp, bob_kp) = (uploaded(&mut ana), uploaded(&mut bob));
+    let conv = Conv::dm("ana", "bob");
+    // ana's group and first DM, ordered by the host.
+    let (a_dm, create, welcome) = start_dm(&mut ana, "bob", "first", bob_kp);
+    let a_msg = created(&mut ana, create);
+    // bob starts too: his fetch is on its way when the log brings ana's group.
+    let (b_dm, p) = bob.dm("ana", "me too".into()).unwrap();
+    let [ClientPacket::FetchKeyPackage { id: b_fetch, .. }] = &p[..] else {
+        panic!()
+    };
+    let b_fetch = *b_fetch;
+    bob.on_packet(entry(&conv, 1, "ana", create, welcome));
+    let ev = bob.on_packet(entry(&conv, 2, "ana", a_dm, a_msg));
+    assert!(matches!(&ev[0], Event::Dm { body, .. } if body == "first"));
+    // The package he asked for comes late.
+    bob.on_packet(HostPacket::KeyPackage {
+        id: b_fetch,
+        name: "ana".into(),
+        package: ana_kp,
+    });
+    let out = sent(&mut bob);
+    assert!(
+        !out.iter().any(|p| matches!(
+            p,
+            ClientPacket::Mls {
+                group_info: Some(_),
+                ..
+            }
+        )),
+        "no group of his own"
+    );
+    let b_msg = message_of(&out, b_dm).expect("bob's DM goes out in ana's group");
+    let ev = ana.on_packet(entry(&conv, 3, "bob", b_dm, b_msg.clone()));
+    assert!(matches!(&ev[0], Event::Dm { body, .. } if body == "me too"));
+    bob.on_packet(entry(&conv, 3, "bob", b_dm, b_msg));
+    // And he reads what she sends next.
+    let (next, p) = ana.dm("bob", "still here".into()).unwrap();
+    let [ClientPacket::Mls { message, .. }] = &p[..] else {
+        panic!()
+    };
+    let ev = bob.on_packet(entry(&conv, 4, "ana", next, message.clone()));
+    assert!(
+        matches!(&ev[0], Event::Dm { body, .. } if body == "still here"),
+        "{ev:?}"
+    );
 }
