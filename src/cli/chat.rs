@@ -29,6 +29,13 @@ pub const INVITE_MISMATCH: &str = "! this invite does not match the host (damage
 /// go on to where the user was (a host that never answers must not swallow `/quit`).
 pub const JOIN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Whether a failure is the answer to a `/join` or `/create` (their failures carry no
+/// typed text): a message refused meanwhile leaves the switch waiting. Before, any
+/// failure ended it, and what the user typed next for the room went to the lobby.
+fn ends_a_switch(e: &Event) -> bool {
+    matches!(e, Event::Failed { text: None, .. })
+}
+
 /// State of one interactive session.
 pub struct ChatLoop {
     svc: ServiceHandle,
@@ -194,17 +201,17 @@ impl ChatLoop {
             Event::Rooms { rooms } => self.rooms = rooms.clone(),
             Event::RoomJoined { room_id, name, .. } => {
                 if let Some(want) = &self.switching
-                    && (name_key(want) == name_key(name) || *want == room_id.to_string())
+                    && (name_key(want) == name_key(name) || want.parse::<Uuid>().ok() == Some(*room_id))
                 {
                     self.current = Some((*room_id, name.clone()));
                     self.switching = None;
                 }
             }
+            e @ Event::Failed { .. } if self.switching.is_some() && ends_a_switch(e) => {
+                self.switching = None;
+            }
             Event::RoomLeft { room_id, .. } if self.current.as_ref().is_some_and(|(id, _)| id == room_id) => {
                 self.current = None;
-            }
-            Event::Failed { .. } if self.switching.is_some() => {
-                self.switching = None;
             }
             Event::Drained => return Some(ExitCode::SUCCESS),
             Event::Reconnecting { attempt: 1, .. } => out("* reconnecting"),
@@ -353,4 +360,20 @@ async fn shutdown_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_failed_join_ends_a_switch() {
+        let failed = |text: Option<&str>| Event::Failed {
+            id: Uuid::new_v4(),
+            reason: "slow down".into(),
+            text: text.map(str::to_string),
+        };
+        assert!(ends_a_switch(&failed(None)));
+        assert!(!ends_a_switch(&failed(Some("hi"))));
+    }
 }

@@ -4,7 +4,8 @@ use crate::client::Event;
 use crate::client::event::clock;
 use crate::protocol::{Conv, RoomInfo, UserInfo};
 
-/// Escapes control characters (`\n`, `\t`, `\u{1b}`, ...) so one event is one line.
+/// Escapes control characters (`\n`, `\t`, `\u{1b}`, ...) and backslashes (`\\`) so one
+/// event is one line, read back without doubt.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -12,7 +13,8 @@ pub fn escape(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '\\' => out.push('\\'),
+            // Doubled, so a peer's literal `\n` cannot pass for an escaped newline.
+            '\\' => out.push_str("\\\\"),
             c if c.is_control()
                 || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
             {
@@ -134,6 +136,7 @@ mod tests {
             at: 0,
         };
         assert_eq!(line(&m).unwrap(), "[lobby] alice: hi\\nthere\\t\\u{1b}[31m");
+        assert_eq!(escape("a\\nb C:\\x"), "a\\\\nb C:\\\\x", "a typed backslash is doubled");
         assert_eq!(
             line(&Event::Joined {
                 name: "bob".into(),

@@ -73,23 +73,48 @@ pub(crate) async fn open_link(
             let addr = iroh_transport::parse_ticket(t).map_err(|e| Event::InviteMismatch { reason: e.to_string() })?;
             routes.push(Route::Iroh(addr));
         }
-        let mut last = failed("the invite names no way to reach the host".into());
-        for r in routes {
-            match open_route(r, net, endpoint, identity, &verifier).await {
-                Ok(done) => return Ok(done),
-                // Only a route that could not be reached lets us try the next one.
-                Err(e @ Event::ConnectFailed { .. }) => last = e,
-                Err(e) => return Err(e),
-            }
-        }
-        return Err(last);
+        let none = failed("the invite names no way to reach the host".into());
+        return first_route(routes, none, net, endpoint, identity, &verifier).await;
     }
-    let route = if iroh_transport::looks_like_ticket(target) {
-        Route::Iroh(iroh_transport::parse_ticket(target).map_err(|e| failed(e.to_string()))?)
-    } else {
-        Route::Tcp(tcp::resolve(target).await.map_err(|e| failed(e.to_string()))?)
-    };
-    open_route(route, net, endpoint, identity, verifier).await
+    if iroh_transport::looks_like_ticket(target) {
+        let route = Route::Iroh(iroh_transport::parse_ticket(target).map_err(|e| failed(e.to_string()))?);
+        return open_route(route, net, endpoint, identity, verifier).await;
+    }
+    // Every address a name resolves to, in the resolver's order (a name whose first
+    // address is IPv6 may have the host on IPv4 only; before, only the first was tried).
+    let addrs = tcp::resolve(target).await.map_err(|e| failed(e.to_string()))?;
+    let none = failed(format!("{target} resolves to no address"));
+    first_route(
+        addrs.into_iter().map(Route::Tcp).collect(),
+        none,
+        net,
+        endpoint,
+        identity,
+        verifier,
+    )
+    .await
+}
+
+/// Tries `routes` in order: the first that answers, or why the last could not be
+/// reached (`none` if there was no route). Only a route that could not be reached
+/// lets us try the next one; a trust question ends it.
+async fn first_route(
+    routes: Vec<Route>,
+    none: Event,
+    net: &IrohOptions,
+    endpoint: &mut ClientEndpoint,
+    identity: &Identity,
+    verifier: &dyn HostVerifier,
+) -> Result<(Link, String, Option<PathKind>, Fingerprint), Event> {
+    let mut last = none;
+    for r in routes {
+        match open_route(r, net, endpoint, identity, verifier).await {
+            Ok(done) => return Ok(done),
+            Err(e @ Event::ConnectFailed { .. }) => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
 }
 
 async fn open_route(

@@ -17,8 +17,10 @@ use uuid::Uuid;
 /// How often the sender reports progress, at most.
 pub const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// SHA-256 and size of a file, read in 1 MiB steps (a blocking task).
-async fn digest(path: &Path) -> std::io::Result<(Vec<u8>, u64)> {
+/// SHA-256 and size of a file, read in 1 MiB steps (a blocking task); reading stops
+/// once past `limit` bytes (a device or a growing file is not read for ever), and the
+/// size then says only that it is over.
+async fn digest(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, u64)> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         use sha2::Digest;
@@ -26,7 +28,7 @@ async fn digest(path: &Path) -> std::io::Result<(Vec<u8>, u64)> {
         let mut h = sha2::Sha256::new();
         let mut buf = vec![0u8; 1 << 20];
         let mut size = 0u64;
-        loop {
+        while size <= limit {
             let n = f.read(&mut buf)?;
             if n == 0 {
                 break;
@@ -113,17 +115,28 @@ impl Runner {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "file".into());
         let fail = |reason: String| failed(Uuid::nil(), &name, reason, true);
-        let (sha256, size) = match digest(&path).await {
+        let max = self.chat.limits.as_ref().map_or(u64::MAX, |l| l.max_file);
+        // What the file system says first: a folder, or a file over the cap, is not read.
+        let listed = match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => return self.emit(fail(format!("{} is a folder", path.display()))).await,
+            Ok(m) => m.len(),
+            Err(e) => return self.emit(fail(format!("cannot read {}: {e}", path.display()))).await,
+        };
+        if listed > max {
+            let reason = format!(
+                "refused: the file is {}, over the host's {} limit",
+                human(listed),
+                human(max)
+            );
+            return self.emit(fail(reason)).await;
+        }
+        let (sha256, size) = match digest(&path, max).await {
             Ok(d) => d,
             Err(e) => return self.emit(fail(format!("cannot read {}: {e}", path.display()))).await,
         };
-        let max = self.chat.limits.as_ref().map_or(u64::MAX, |l| l.max_file);
         if size > max {
-            let reason = format!(
-                "refused: the file is {}, over the host's {} limit",
-                human(size),
-                human(max)
-            );
+            // Longer than it said (a device, a file that grows): how much more is unknown.
+            let reason = format!("refused: it is over the host's {} limit", human(max));
             return self.emit(fail(reason)).await;
         }
         let Some(conv) = self.conv_of(&to) else {

@@ -42,25 +42,32 @@ pub fn looks_like_address(input: &str) -> bool {
     }
 }
 
-/// Resolves an address to one socket address (the first the resolver gives).
-pub async fn resolve(input: &str) -> Result<SocketAddr, TcpError> {
+/// Resolves an address to its socket addresses, in the resolver's order (at least one).
+pub async fn resolve(input: &str) -> Result<Vec<SocketAddr>, TcpError> {
     let input = input.trim();
     if let Ok(addr) = input.parse::<SocketAddr>() {
-        return Ok(addr);
+        return Ok(vec![addr]);
     }
     if !looks_like_address(input) {
         return Err(TcpError::BadAddress {
             input: input.to_string(),
         });
     }
-    let mut addrs = tokio::net::lookup_host(input).await.map_err(|e| TcpError::Resolve {
-        input: input.to_string(),
-        reason: e.to_string(),
-    })?;
-    addrs.next().ok_or_else(|| TcpError::Resolve {
-        input: input.to_string(),
-        reason: "no addresses".into(),
-    })
+    let mut addrs: Vec<SocketAddr> = tokio::net::lookup_host(input)
+        .await
+        .map_err(|e| TcpError::Resolve {
+            input: input.to_string(),
+            reason: e.to_string(),
+        })?
+        .collect();
+    addrs.dedup();
+    if addrs.is_empty() {
+        return Err(TcpError::Resolve {
+            input: input.to_string(),
+            reason: "no addresses".into(),
+        });
+    }
+    Ok(addrs)
 }
 
 /// The canonical known_hosts name of a direct host: `IP:port` or `[v6]:port`.
@@ -98,11 +105,14 @@ mod tests {
     #[tokio::test]
     async fn resolve_and_canonical_keys() {
         let v4 = resolve("127.0.0.1:3000").await.unwrap();
-        assert_eq!(host_key(v4), "127.0.0.1:3000");
+        assert_eq!(host_key(v4[0]), "127.0.0.1:3000");
         let v6 = resolve("[::1]:3000").await.unwrap();
-        assert_eq!(host_key(v6), "[::1]:3000");
+        assert_eq!(host_key(v6[0]), "[::1]:3000");
         let mapped = resolve("[::ffff:127.0.0.1]:3000").await.unwrap();
-        assert_eq!(host_key(mapped), "127.0.0.1:3000");
+        assert_eq!((mapped.len(), host_key(mapped[0])), (1, "127.0.0.1:3000".into()));
+        // A name gives every address it has (each is tried in turn when joining).
+        let named = resolve("localhost:3000").await.unwrap();
+        assert!(named.iter().any(|a| host_key(*a) == "127.0.0.1:3000"), "{named:?}");
         assert!(matches!(resolve("nonsense").await, Err(TcpError::BadAddress { .. })));
     }
 }

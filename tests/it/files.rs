@@ -274,3 +274,23 @@ async fn a_file_over_the_hosts_cap_is_refused_before_anything_moves() {
         bob.seen_out
     );
 }
+
+/// What cannot be sent is refused before it is read through: a folder, and a device
+/// that never ends (before, `/file /dev/zero` was hashed for ever and nothing else ran,
+/// `/quit` included).
+#[tokio::test]
+async fn a_folder_and_an_endless_file_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (_host, addr) = bare_host(&d("host"), &["--max-file-mib", "1"]).await;
+    let mut ana = member(&d("ana"), addr, "ana");
+    connected(&mut ana).await;
+    ana.say("/file /dev/zero").await;
+    ana.line("! could not send zero: refused: it is over the host's 1.0 MiB limit")
+        .await;
+    ana.say(&format!("/file {}", tmp.path().display())).await;
+    ana.line_where(|l| l.starts_with("! could not send") && l.ends_with("is a folder"))
+        .await;
+    ana.say("/quit").await;
+    assert_eq!(ana.exit_code().await, 0);
+}
