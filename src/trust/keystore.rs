@@ -12,6 +12,10 @@ pub const KEYSTORE_ENV: &str = "SEVERUS_KEYSTORE";
 /// File holding the identity when no keychain is available.
 pub const IDENTITY_FILE: &str = "identity.key";
 
+/// File saying the identity is in the OS keychain (no secret in it): with it, a
+/// keychain that does not answer is an error, never a new identity.
+pub const KEYCHAIN_MARKER: &str = "identity.in-keychain";
+
 /// Where the identity ended up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -39,6 +43,10 @@ pub enum KeyStoreError {
     Identity(#[from] IdentityError),
     #[error("{KEYSTORE_ENV} must be auto, keychain or file, not {0:?}")]
     BadChoice(String),
+    #[error(
+        "this installation's identity is in the OS keychain, which did not answer (locked, or no desktop session); unlock it and try again. A new identity would look like someone else to everyone who knows this one"
+    )]
+    KeychainGone,
 }
 
 /// Loads this installation's identity, creating and saving one on first run.
@@ -48,11 +56,26 @@ pub fn load_or_create_identity(data_dir: &Path) -> Result<(Identity, StoreKind),
         source,
     })?;
     let choice = std::env::var(KEYSTORE_ENV).unwrap_or_else(|_| "auto".into());
-    let use_keychain = match choice.as_str() {
+    load_or_create_with(data_dir, &choice, keychain::probe)
+}
+
+/// `load_or_create_identity` with the store chosen and the keychain probe given.
+fn load_or_create_with(
+    data_dir: &Path,
+    choice: &str,
+    probe: impl FnOnce() -> bool,
+) -> Result<(Identity, StoreKind), KeyStoreError> {
+    let marker = data_dir.join(KEYCHAIN_MARKER);
+    let use_keychain = match choice {
         "file" => false,
         "keychain" => true,
         "auto" | "" => {
-            let ok = keychain::probe();
+            let ok = probe();
+            if !ok && marker.exists() && !data_dir.join(IDENTITY_FILE).exists() {
+                // Over ssh, from cron, with the keyring locked: the identity is there,
+                // only out of reach. Before, a new one was made and used.
+                return Err(KeyStoreError::KeychainGone);
+            }
             if !ok {
                 tracing::warn!(
                     dir = %data_dir.display(),
@@ -65,10 +88,21 @@ pub fn load_or_create_identity(data_dir: &Path) -> Result<(Identity, StoreKind),
     };
     if use_keychain {
         let account = keychain::account_for(data_dir);
+        let mark = || {
+            write_atomic(&marker, b"the identity of this data directory is in the OS keychain\n").map_err(|source| {
+                KeyStoreError::Io {
+                    path: marker.clone(),
+                    source,
+                }
+            })
+        };
         if let Some(bytes) = keychain::load(&account)? {
             let mut id = parse(&bytes, "the keychain")?;
             if id.complete()? {
                 keychain::save(&account, &encode(&id))?;
+            }
+            if !marker.exists() {
+                mark()?;
             }
             return Ok((id, StoreKind::Keychain));
         }
@@ -78,6 +112,7 @@ pub fn load_or_create_identity(data_dir: &Path) -> Result<(Identity, StoreKind),
         }
         let id = Identity::generate()?;
         keychain::save(&account, &encode(&id))?;
+        mark()?;
         return Ok((id, StoreKind::Keychain));
     }
     if let Some(id) = load_file(data_dir)? {
@@ -206,6 +241,24 @@ mod tests {
         let id = Identity::generate().unwrap();
         write_atomic(&dir.join(IDENTITY_FILE), &encode(&id)).unwrap();
         id
+    }
+
+    #[test]
+    fn a_keychain_out_of_reach_is_an_error_not_a_new_identity() {
+        let tmp = tempfile::tempdir().unwrap();
+        // No keychain, nothing marked: a file identity, made once and kept.
+        let (a, kind) = load_or_create_with(tmp.path(), "auto", || false).unwrap();
+        assert_eq!(kind, StoreKind::File);
+        let (b, _) = load_or_create_with(tmp.path(), "auto", || false).unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        // An identity kept in the keychain (marked) whose keychain does not answer.
+        let kept = tempfile::tempdir().unwrap();
+        std::fs::write(kept.path().join(KEYCHAIN_MARKER), b"x").unwrap();
+        let e = load_or_create_with(kept.path(), "auto", || false).unwrap_err();
+        assert!(matches!(e, KeyStoreError::KeychainGone), "{e}");
+        assert!(!kept.path().join(IDENTITY_FILE).exists(), "no new identity was made");
+        // Told to use files, the user gets them.
+        assert!(load_or_create_with(kept.path(), "file", || false).is_ok());
     }
 
     #[test]
