@@ -84,7 +84,9 @@ impl ChatState {
             Ok(Incoming::Own) | Err(GroupError::Duplicate) => vec![],
             // One message lost to reordering: said, but the group is in step (a rejoin
             // would lose what comes meanwhile).
-            Err(e @ GroupError::OutOfOrder) => vec![Event::Undecryptable {
+            // Also in step: a message opened but of a kind we do not know (before,
+            // everyone else rejoined the group on one such message, at once).
+            Err(e @ (GroupError::OutOfOrder | GroupError::UnknownContent)) => vec![Event::Undecryptable {
                 conv: conv.clone(),
                 label: self.conv_label(conv),
                 reason: e.to_string(),

@@ -16,6 +16,10 @@ pub enum GroupError {
     /// derived); the group itself is fine.
     #[error("this message came too far out of order to be read")]
     OutOfOrder,
+    /// Opened and authentic, but of a kind this version does not know (a newer app's);
+    /// the group itself is fine.
+    #[error("a message this version cannot show (a newer Severus may)")]
+    UnknownContent,
     #[error("the key package is not acceptable: {0}")]
     BadKeyPackage(String),
     #[error("a group credential does not say who it is")]

@@ -264,10 +264,13 @@ impl Groups {
 
     /// Encrypts `content` for everyone in `conv`'s group.
     pub fn encrypt(&mut self, conv: &Conv, content: &Content) -> Result<Vec<u8>, GroupError> {
+        self.encrypt_bytes(conv, &content.to_bytes())
+    }
+
+    /// An application message of any bytes (tests send what another version would).
+    pub(crate) fn encrypt_bytes(&mut self, conv: &Conv, bytes: &[u8]) -> Result<Vec<u8>, GroupError> {
         let g = self.groups.get_mut(conv).ok_or(GroupError::NoGroup)?;
-        let m = g
-            .create_message(&self.provider, &self.signer, &content.to_bytes())
-            .map_err(mls)?;
+        let m = g.create_message(&self.provider, &self.signer, bytes).map_err(mls)?;
         wire(&m)
     }
 
@@ -313,8 +316,7 @@ impl Groups {
                     .and_then(|i| g.members().find(|m| m.index == i))
                     .map(|m| m.signature_key)
                     .unwrap_or_default();
-                let content = Content::from_bytes(&a.into_bytes())
-                    .ok_or_else(|| GroupError::Malformed("unreadable content".into()))?;
+                let content = Content::from_bytes(&a.into_bytes()).ok_or(GroupError::UnknownContent)?;
                 Ok(Incoming::Message {
                     from,
                     signature_key,

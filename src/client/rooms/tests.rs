@@ -322,3 +322,43 @@ fn many_lost_races_into_a_group_do_not_make_a_member_give_up() {
         "{events:?}"
     );
 }
+
+/// A message of a kind this version does not know (a newer app's) is said to be
+/// unreadable, and nobody leaves the group over it. Before, every other member took it
+/// for falling out of step and rejoined, all at once.
+#[test]
+fn a_message_of_an_unknown_kind_does_not_make_anyone_rejoin() {
+    let mut host = Host::new();
+    let (mut ana, mut bob) = lobby_of_two(&mut host);
+    // A CBOR map with a field no version of ours has.
+    let newer = ana
+        .groups
+        .as_mut()
+        .unwrap()
+        .encrypt_bytes(&Conv::LOBBY, b"\xa1\x69sticker_x\x01")
+        .unwrap();
+    let (_, entries) = host.handle(
+        "ana",
+        ClientPacket::Mls {
+            id: Uuid::new_v4(),
+            conv: Conv::LOBBY,
+            message: newer,
+            group_info: None,
+            replaces: None,
+        },
+    );
+    let ev: Vec<Event> = entries.into_iter().flat_map(|e| bob.on_packet(e)).collect();
+    assert!(
+        matches!(&ev[..], [Event::Undecryptable { reason, .. }] if reason.contains("cannot show")),
+        "{ev:?}"
+    );
+    assert!(
+        !bob.take_outbox()
+            .iter()
+            .any(|p| matches!(p, ClientPacket::FetchGroupInfo { .. })),
+        "bob rejoins"
+    );
+    send(&mut ana, None, "still in step");
+    let ev = pump(&mut host, &mut [("ana", &mut ana), ("bob", &mut bob)]);
+    assert!(said(&ev, "bob", "still in step"), "{ev:?}");
+}
