@@ -161,7 +161,12 @@ impl ChatLoop {
                     FirstContact::Ask => {
                         err(&format!("host fingerprint: {}", identity.fingerprint));
                         err("Trust this host? [y/N]");
-                        let answer = self.stdin.next_line().await.ok().flatten().unwrap_or_default();
+                        // Ctrl-C is a no (before, the handler the chat loop set up made
+                        // it do nothing here, and the prompt waited on).
+                        let answer = tokio::select! {
+                            l = self.stdin.next_line() => l.ok().flatten().unwrap_or_default(),
+                            _ = shutdown_signal() => String::new(),
+                        };
                         matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
                     }
                 };

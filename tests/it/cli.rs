@@ -284,6 +284,15 @@ async fn scenario(mode: Mode) {
     shy.err_line(|l| l.starts_with("Trust this host?")).await;
     shy.say("n").await;
     assert_eq!(shy.exit_code().await, 3);
+    // Ctrl-C at the prompt is a no too (before, it was ignored and the prompt waited).
+    let mut hasty = join(&d("hasty"), &addr, "hasty", mode, &[]);
+    hasty.err_line(|l| l.starts_with("Trust this host?")).await;
+    let pid = hasty.pid().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert_eq!(hasty.exit_code().await, 3);
 
     // Usage errors: exit 2.
     assert_eq!(Proc::spawn(&d("x"), &["join", &addr]).exit_code().await, 2);
