@@ -271,6 +271,35 @@ impl ChatState {
         }
     }
 
+    /// A commit of ours at our group's epoch is in the log: the host ordered it, so
+    /// it is applied. Its Ack does that as a rule; after an app restart the request,
+    /// and so its Ack, is gone, and before, the group stayed an epoch behind for good
+    /// (everything we sent was refused as stale, again and again).
+    pub(super) fn own_commit_ordered(&mut self, conv: &Conv, message: &[u8]) {
+        use crate::group::framing::{Framing, Kind, framing};
+        let Ok(Framing::Message {
+            group_id,
+            epoch,
+            kind: Kind::Commit,
+            external: false,
+        }) = framing(message)
+        else {
+            return;
+        };
+        let Some(g) = self.groups.as_mut() else { return };
+        if g.group_id(conv).as_deref() != Some(group_id.as_slice()) || g.epoch(conv) != Some(epoch) {
+            return;
+        }
+        if let Err(e) = g.confirm(conv) {
+            return tracing::warn!(%e, "could not apply our own commit");
+        }
+        if g.epoch(conv) != Some(epoch) {
+            self.must_save = true;
+            self.flush_waiting(conv);
+            self.resend_stale(conv);
+        }
+    }
+
     /// The host refused our group creation: another group came first (we join it from
     /// its Welcome in the log, if we have not already), or something else is wrong.
     pub(super) fn creation_refused(&mut self, conv: &Conv, info: &[u8], reason: &str) -> Vec<Event> {

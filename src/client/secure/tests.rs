@@ -270,3 +270,36 @@ fn a_key_package_that_comes_after_the_partners_welcome_leaves_the_group_alone() 
         "{ev:?}"
     );
 }
+
+/// ana refreshes her DM keys and her app restarts before the host's answer: the commit
+/// comes back in the log as her own, and she applies it then. Before, her group stayed
+/// an epoch behind for good: bob's replies could not be read, hers were stale for ever.
+#[test]
+fn our_commit_in_the_log_is_applied_when_its_answer_was_lost() {
+    let (mut ana, mut bob) = (client("ana"), client("bob"));
+    let (_, bob_kp) = (uploaded(&mut ana), uploaded(&mut bob));
+    let conv = Conv::dm("ana", "bob");
+    let (a_dm, create, welcome) = start_dm(&mut ana, "bob", "hi", bob_kp);
+    let a_msg = created(&mut ana, create);
+    bob.on_packet(entry(&conv, 1, "ana", create, welcome));
+    bob.on_packet(entry(&conv, 2, "ana", a_dm, a_msg));
+    let ClientPacket::Mls {
+        id: commit_id,
+        message: commit,
+        ..
+    } = ana.rotate_keys("bob").unwrap()
+    else {
+        panic!()
+    };
+    // The restart: the request waiting for its answer is gone.
+    assert!(ana.settle(commit_id).is_some());
+    ana.on_packet(entry(&conv, 3, "ana", commit_id, commit.clone()));
+    bob.on_packet(entry(&conv, 3, "ana", commit_id, commit));
+    let (reply, p) = bob.dm("ana", "after your new keys".into()).unwrap();
+    let message = message_of(&p, reply).unwrap();
+    let ev = ana.on_packet(entry(&conv, 4, "bob", reply, message));
+    assert!(
+        matches!(&ev[..], [Event::Dm { body, .. }] if body == "after your new keys"),
+        "{ev:?}"
+    );
+}
