@@ -303,14 +303,16 @@ impl ChatState {
     /// The host refused our group creation: another group came first (we join it from
     /// its Welcome in the log, if we have not already), or something else is wrong.
     pub(super) fn creation_refused(&mut self, conv: &Conv, info: &[u8], reason: &str) -> Vec<Event> {
+        // Ours goes either way: kept after any refusal, it is a group of one, and what
+        // we sent in it would reach nobody.
+        let ours = crate::group::framing::group_info(info).ok().map(|(g, _)| g);
+        if let Some(g) = self.groups.as_mut()
+            && ours.is_some()
+            && g.group_id(conv) == ours
+        {
+            g.discard(conv);
+        }
         if reason == crate::host::STALE {
-            let ours = crate::group::framing::group_info(info).ok().map(|(g, _)| g);
-            if let Some(g) = self.groups.as_mut()
-                && ours.is_some()
-                && g.group_id(conv) == ours
-            {
-                g.discard(conv);
-            }
             return vec![];
         }
         self.fail_waiting(conv, reason)

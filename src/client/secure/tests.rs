@@ -303,3 +303,26 @@ fn our_commit_in_the_log_is_applied_when_its_answer_was_lost() {
         "{ev:?}"
     );
 }
+
+/// The host refuses ana's new DM group for a reason of its own (not another group
+/// first): her DM fails, and the next one starts the group again. Before, the refused
+/// group stayed, a group of one, and her next DM was encrypted to nobody.
+#[test]
+fn a_refused_group_is_not_kept_to_send_in() {
+    let (mut ana, mut bob) = (client("ana"), client("bob"));
+    let (_, bob_kp) = (uploaded(&mut ana), uploaded(&mut bob));
+    let (_, create, _) = start_dm(&mut ana, "bob", "first", bob_kp);
+    let ev = ana.on_packet(HostPacket::Refused {
+        id: create,
+        reason: "slow down".into(),
+    });
+    assert!(
+        matches!(&ev[..], [Event::Failed { text: Some(t), .. }] if t == "first"),
+        "{ev:?}"
+    );
+    let (_, p) = ana.dm("bob", "second".into()).unwrap();
+    assert!(
+        matches!(&p[..], [ClientPacket::FetchKeyPackage { .. }]),
+        "a new group is started: {p:?}"
+    );
+}
