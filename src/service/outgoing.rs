@@ -65,7 +65,7 @@ impl Runner {
             } else {
                 "not connected"
             };
-            if let Some(e) = self.chat.fail(id, reason) {
+            for e in self.chat.could_not_send(id, reason) {
                 self.emit(e).await;
             }
         }

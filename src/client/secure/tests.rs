@@ -326,3 +326,19 @@ fn a_refused_group_is_not_kept_to_send_in() {
         "a new group is started: {p:?}"
     );
 }
+
+/// The fetch of bob's key package cannot be sent (a congested link): the DM that
+/// waited for it fails with its text, instead of waiting for good.
+#[test]
+fn a_dm_whose_key_package_fetch_could_not_go_fails_with_it() {
+    let mut ana = client("ana");
+    let (_, p) = ana.dm("bob", "psst".into()).unwrap();
+    let [ClientPacket::FetchKeyPackage { id, .. }] = &p[..] else {
+        panic!()
+    };
+    let ev = ana.could_not_send(*id, "the connection is congested");
+    assert!(
+        matches!(&ev[..], [Event::Failed { text: Some(t), .. }] if t == "psst"),
+        "{ev:?}"
+    );
+}
