@@ -353,21 +353,6 @@ impl ChatState {
         })
     }
 
-    /// A request could not be sent at all: its event, and for the fetch of a DM
-    /// partner's key package, the DMs that waited for it (before, an internal request
-    /// failed alone, and what waited on it waited for good, with nothing said).
-    pub fn could_not_send(&mut self, id: Uuid, reason: &str) -> Vec<Event> {
-        let waited = match self.pending.get(&id) {
-            Some(Pending::FetchKeyPackage { conv, .. }) => Some(conv.clone()),
-            _ => None,
-        };
-        let mut out: Vec<Event> = self.fail(id, reason).into_iter().collect();
-        if let Some(conv) = waited {
-            out.extend(self.fail_waiting(&conv, reason));
-        }
-        out
-    }
-
     /// Every pending request fails (e.g. the user gave up): one event each, with text.
     pub fn fail_all(&mut self, reason: &str) -> Vec<Event> {
         let ids: Vec<Uuid> = self.order.clone();

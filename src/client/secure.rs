@@ -204,6 +204,21 @@ impl ChatState {
         }
     }
 
+    /// A request could not be sent at all: its event, and for the fetch of a DM
+    /// partner's key package, the DMs that waited for it (before, an internal request
+    /// failed alone, and what waited on it waited for good, with nothing said).
+    pub fn could_not_send(&mut self, id: Uuid, reason: &str) -> Vec<Event> {
+        let waited = match self.pending.get(&id) {
+            Some(Pending::FetchKeyPackage { conv, .. }) => Some(conv.clone()),
+            _ => None,
+        };
+        let mut out: Vec<Event> = self.fail(id, reason).into_iter().collect();
+        if let Some(conv) = waited {
+            out.extend(self.fail_waiting(&conv, reason));
+        }
+        out
+    }
+
     /// Every DM waiting for `conv`'s group fails with `reason`.
     pub(super) fn fail_waiting(&mut self, conv: &Conv, reason: &str) -> Vec<Event> {
         let ids = self.waiting.remove(conv).unwrap_or_default();
