@@ -70,7 +70,7 @@ impl ChatState {
                 self.flush_waiting(conv);
                 self.resend_stale(conv);
                 // The Welcome used up one of our key packages.
-                self.upload_key_packages(1);
+                self.upload_key_packages(1, false);
                 self.take_key_changes()
             }
             Ok(Incoming::Commit { removed_me, .. }) => {

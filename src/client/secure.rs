@@ -24,8 +24,10 @@ impl ChatState {
         self.keys = Some(keys);
     }
 
-    /// Once welcomed as `name`: our groups (restored, or new), and key packages topped up.
-    pub(super) fn start_groups(&mut self, name: &str, held_by_host: u32) {
+    /// Once welcomed as `name`: our groups (restored, or new), and key packages topped
+    /// up. A new registration (`resumed` false: the host holds nothing of ours) also
+    /// gets a new last-resort package, so a DM can start while our others are used up.
+    pub(super) fn start_groups(&mut self, name: &str, held_by_host: u32, resumed: bool) {
         let Some(keys) = self.keys.clone() else { return };
         if self.groups.is_none() {
             let me = MemberId {
@@ -45,15 +47,22 @@ impl ChatState {
             self.groups = restored.or_else(|| Groups::new(&keys.signature, me).ok());
         }
         let want = KEY_PACKAGE_TARGET.saturating_sub(held_by_host as usize);
-        self.upload_key_packages(want);
+        self.upload_key_packages(want, !resumed);
     }
 
-    pub(super) fn upload_key_packages(&mut self, n: usize) {
-        let Some(g) = &self.groups else { return };
-        if n == 0 {
+    /// Uploads `n` new key packages, and a new last-resort one if `last_resort`.
+    pub(super) fn upload_key_packages(&mut self, n: usize, last_resort: bool) {
+        let Some(g) = &mut self.groups else { return };
+        if n == 0 && !last_resort {
             return;
         }
-        match g.key_packages(n) {
+        let made = g.key_packages(n).and_then(|mut kps| {
+            if last_resort {
+                kps.push(g.last_resort_package()?);
+            }
+            Ok(kps)
+        });
+        match made {
             Ok(kps) => {
                 let id = Uuid::new_v4();
                 self.must_save = true;

@@ -64,7 +64,7 @@ impl ChatState {
         // order they were typed.
         let resend = self.resend_after_welcome();
         self.awaiting_ready = Some(resumed);
-        self.start_groups(&name, key_packages);
+        self.start_groups(&name, key_packages, resumed);
         self.sync_group(&Conv::LOBBY, group);
         self.after_welcome(resend, resumed, restarted);
         out

@@ -124,8 +124,9 @@ pub fn key_package_keys(bytes: &[u8]) -> Result<(MemberId, Vec<u8>), GroupError>
 }
 
 /// Checks an uploaded key package: well formed, validly signed, our cipher suite, and
-/// its credential names the uploading member with its Noise key.
-pub fn check_key_package(bytes: &[u8], name: &str, noise: &[u8; 32]) -> Result<(), GroupError> {
+/// its credential names the uploading member with its Noise key. `Ok(true)`: it is a
+/// last-resort package (good for many Welcomes).
+pub fn check_key_package(bytes: &[u8], name: &str, noise: &[u8; 32]) -> Result<bool, GroupError> {
     let kp = KeyPackageIn::tls_deserialize_exact_bytes(bytes)
         .map_err(|e| GroupError::BadKeyPackage(format!("{e:?}")))?
         .validate(&RustCrypto::default(), ProtocolVersion::Mls10)
@@ -137,5 +138,5 @@ pub fn check_key_package(bytes: &[u8], name: &str, noise: &[u8; 32]) -> Result<(
     if !id.is(name) || id.noise != *noise {
         return Err(GroupError::BadKeyPackage("it names someone else".into()));
     }
-    Ok(())
+    Ok(kp.last_resort())
 }

@@ -7,7 +7,6 @@ use super::credential::{MemberId, Rostered};
 use super::error::{GroupError, mls};
 use super::provider::Provider;
 use crate::protocol::{Conv, encode};
-use openmls::prelude::tls_codec::Serialize as _;
 use openmls::prelude::*;
 use openmls_basic_credential::SignatureKeyPair;
 use openmls_traits::OpenMlsProvider;
@@ -67,6 +66,9 @@ pub enum Incoming {
 struct Saved {
     entries: Vec<(ByteBuf, ByteBuf)>,
     convs: Vec<(Conv, ByteBuf)>,
+    /// Our last-resort key package's hash reference (state saved before it had none).
+    #[serde(default)]
+    last_resort: Option<ByteBuf>,
 }
 
 /// A member's groups and keys.
@@ -76,10 +78,13 @@ pub struct Groups {
     cwk: CredentialWithKey,
     me: MemberId,
     groups: BTreeMap<Conv, MlsGroup>,
+    /// The hash reference of our current last-resort key package.
+    last_resort: Option<Vec<u8>>,
 }
 
 mod commits;
 mod config;
+mod packages;
 pub(crate) use config::member_id;
 pub use config::{CommitOut, HOST_CREDENTIAL, new_signature_key, signature_public};
 use config::{create_config, join_config, wire};
@@ -103,6 +108,7 @@ impl Groups {
             cwk,
             me,
             groups: BTreeMap::new(),
+            last_resort: None,
         })
     }
 
@@ -115,6 +121,7 @@ impl Groups {
             .map(|(k, v)| (k.into_vec(), v.into_vec()))
             .collect();
         let mut g = Self::with_provider(signature, me, Provider::with_entries(entries))?;
+        g.last_resort = saved.last_resort.map(ByteBuf::into_vec);
         for (conv, id) in saved.convs {
             let gid = GroupId::from_slice(&id);
             if let Some(mut group) = MlsGroup::load(g.provider.storage(), &gid).map_err(mls)? {
@@ -142,6 +149,7 @@ impl Groups {
                 .iter()
                 .map(|(c, g)| (c.clone(), ByteBuf::from(g.group_id().as_slice().to_vec())))
                 .collect(),
+            last_resort: self.last_resort.clone().map(ByteBuf::from),
         };
         encode(&saved)
     }
@@ -149,18 +157,6 @@ impl Groups {
     /// Our public signature key.
     pub fn signature_key(&self) -> Vec<u8> {
         self.signer.to_public_vec()
-    }
-
-    /// `n` new key packages, for others to add us to groups.
-    pub fn key_packages(&self, n: usize) -> Result<Vec<Vec<u8>>, GroupError> {
-        (0..n)
-            .map(|_| {
-                let kp = KeyPackage::builder()
-                    .build(CIPHERSUITE, &self.provider, &self.signer, self.cwk.clone())
-                    .map_err(mls)?;
-                kp.key_package().tls_serialize_detached().map_err(mls)
-            })
-            .collect()
     }
 
     pub fn has(&self, conv: &Conv) -> bool {

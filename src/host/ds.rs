@@ -46,18 +46,25 @@ impl GroupRecord {
 pub const STALE: &str = "stale epoch";
 
 impl State {
-    /// Stores member `me`'s uploaded key packages (each checked to be its own).
+    /// Stores member `me`'s uploaded key packages (each checked to be its own). A
+    /// last-resort one replaces the one before; the others queue, the oldest dropped
+    /// past `MAX_KEY_PACKAGES`.
     pub fn add_key_packages(&mut self, me: &str, packages: Vec<ByteBuf>) -> Result<(), String> {
         let Some(m) = self.members.get_mut(me) else {
             return Err("not registered".into());
         };
+        let mut kinds = Vec::with_capacity(packages.len());
         for p in &packages {
             if p.len() > MAX_KEY_PACKAGE_LEN {
                 return Err(format!("a key package is over {MAX_KEY_PACKAGE_LEN} bytes"));
             }
-            check_key_package(p, &m.name, &m.key).map_err(|e| e.to_string())?;
+            kinds.push(check_key_package(p, &m.name, &m.key).map_err(|e| e.to_string())?);
         }
-        for p in packages {
+        for (p, last_resort) in packages.into_iter().zip(kinds) {
+            if last_resort {
+                m.last_resort = Some(p.into_vec());
+                continue;
+            }
             m.key_packages.push_back(p.into_vec());
             if m.key_packages.len() > MAX_KEY_PACKAGES {
                 m.key_packages.pop_front();
@@ -66,7 +73,8 @@ impl State {
         Ok(())
     }
 
-    /// Hands out one key package of member `name`.
+    /// Hands out one key package of member `name`: the oldest ordinary one (used up),
+    /// else a copy of its last-resort one.
     pub fn take_key_package(&mut self, name: &str) -> Result<(String, Vec<u8>), String> {
         let k = crate::protocol::name_key(name);
         let m = self
@@ -76,6 +84,7 @@ impl State {
         let p = m
             .key_packages
             .pop_front()
+            .or_else(|| m.last_resort.clone())
             .ok_or_else(|| format!("{} has no key package left: they need to be online once more", m.name))?;
         Ok((m.name.clone(), p))
     }

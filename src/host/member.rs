@@ -58,6 +58,8 @@ pub(crate) struct Member {
     pub returning: bool,
     /// Its MLS key packages, handed out one per request.
     pub key_packages: VecDeque<Vec<u8>>,
+    /// Its last-resort key package, handed out when `key_packages` is empty.
+    pub last_resort: Option<Vec<u8>>,
     dedup: HashMap<Uuid, Option<u64>>,
     dedup_order: VecDeque<Uuid>,
 }
@@ -72,6 +74,7 @@ impl Member {
             cursors: HashMap::new(),
             returning,
             key_packages: VecDeque::new(),
+            last_resort: None,
             dedup: HashMap::new(),
             dedup_order: VecDeque::new(),
         }

@@ -79,7 +79,7 @@ fn a_key_package_of_someone_else_is_refused() {
         Err(GroupError::BadKeyPackage(_))
     ));
     // The host's check: the uploader's own name and Noise key only.
-    assert_eq!(check_key_package(&kp, "BO", &[2; 32]), Ok(()));
+    assert_eq!(check_key_package(&kp, "BO", &[2; 32]), Ok(false));
     assert!(check_key_package(&kp, "ana", &[2; 32]).is_err());
     assert!(check_key_package(&kp, "bo", &[9; 32]).is_err());
 }
