@@ -6,6 +6,7 @@ mod command;
 mod commands;
 mod connect;
 mod downloads;
+mod drain;
 mod files;
 mod hosting;
 mod inbound;

@@ -2,7 +2,7 @@
 //! the checks a message passes before it is queued.
 
 use super::command::Command;
-use super::runner::{DRAIN_TIMEOUT, Runner};
+use super::runner::Runner;
 use crate::client::{ChatState, Event};
 use crate::protocol::limits::MAX_BODY_LEN;
 use uuid::Uuid;
@@ -123,13 +123,7 @@ impl Runner {
             Command::SafetyNumber { name } => self.safety_number(&name).await,
             Command::MarkVerified { name } => self.mark_verified(&name).await,
             Command::Shutdown => {}
-            Command::Drain => {
-                if self.chat.pending_count() == 0 {
-                    self.emit(Event::Drained).await;
-                } else {
-                    self.drain_until = Some(tokio::time::Instant::now() + DRAIN_TIMEOUT);
-                }
-            }
+            Command::Drain => self.drain().await,
             Command::Disconnect => {
                 let was_reconnecting = self.reconnect.take().is_some();
                 let had_link = self.link.is_some();

@@ -18,10 +18,12 @@ impl Runner {
             HostPacket::FileChunk { transfer, index, data } => return self.file_chunk(transfer, index, data).await,
             HostPacket::FileGone { transfer, reason } => return self.download_failed(transfer, reason).await,
             HostPacket::Ack { id, .. } if self.files.opening.contains_key(&id) => {
-                return self.file_opened(id, None).await;
+                self.file_opened(id, None).await;
+                return self.drain_check().await;
             }
             HostPacket::Refused { id, reason } if self.files.opening.contains_key(&id) => {
-                return self.file_opened(id, Some(reason)).await;
+                self.file_opened(id, Some(reason)).await;
+                return self.drain_check().await;
             }
             _ => {}
         }
@@ -68,9 +70,6 @@ impl Runner {
         if self.chat.is_dirty() && self.save_at.is_none() && self.memory_path.is_some() {
             self.save_at = Some(tokio::time::Instant::now() + MEMORY_SAVE_DELAY);
         }
-        if self.drain_until.is_some() && self.chat.pending_count() == 0 {
-            self.drain_until = None;
-            self.emit(Event::Drained).await;
-        }
+        self.drain_check().await;
     }
 }

@@ -141,7 +141,7 @@ pub(super) struct Runner {
     pub(super) target: Option<(String, String, IrohOptions)>,
     /// known_hosts name of the host we are linked to ("local" for our own).
     pub(super) host_key: String,
-    /// Set while draining: when to give up waiting.
+    /// Set while draining: when to give up waiting for the host's answers.
     pub(super) drain_until: Option<tokio::time::Instant>,
     /// The iroh endpoint used to join tickets.
     pub(super) endpoint: ClientEndpoint,
@@ -196,6 +196,7 @@ impl Runner {
         let mut ping = tokio::time::interval(PING_INTERVAL);
         let mut stats = tokio::time::interval(Duration::from_secs(1));
         loop {
+            let drain_wake = self.drain_wake();
             tokio::select! {
                 c = cmds.recv() => match c {
                     Some(Command::Shutdown) | None => break,
@@ -239,13 +240,7 @@ impl Runner {
                     }
                 }
                 _ = deadline(self.reconnect.as_ref().map(|r| r.at)) => self.try_reconnect().await,
-                _ = deadline(self.drain_until) => {
-                    self.drain_until = None;
-                    for e in self.chat.fail_all("not acknowledged by the host before quitting") {
-                        self.emit(e).await;
-                    }
-                    self.emit(Event::Drained).await;
-                }
+                _ = deadline(drain_wake) => self.drain_tick().await,
             }
         }
         self.bye().await;

@@ -294,3 +294,22 @@ async fn a_folder_and_an_endless_file_are_refused() {
     ana.say("/quit").await;
     assert_eq!(ana.exit_code().await, 0);
 }
+
+/// A file piped in (`printf '/file x\n' | severus join ...`): the program waits until
+/// the file has been fetched, then ends by itself. Before, it ended as soon as input
+/// did, before the file was even offered.
+#[tokio::test]
+async fn a_file_piped_in_is_delivered_before_the_program_ends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (_host, mut ana, mut bob) = ana_and_bob(tmp.path()).await;
+    let big = d("piped.bin");
+    let data = random_file(&big, 8 * 1024 * 1024);
+    ana.say(&format!("/file {}", big.display())).await;
+    ana.close_stdin();
+    let saved = d("bob").join("dl").join("piped.bin");
+    bob.line(&format!("* saved piped.bin to {}", saved.display())).await;
+    assert!(std::fs::read(&saved).unwrap() == data, "the file differs");
+    assert_eq!(ana.exit_code().await, 0);
+    assert!(!ana.seen_out.iter().any(|l| l.starts_with("! ")), "{:#?}", ana.seen_out);
+}
