@@ -211,12 +211,10 @@ fn fingerprint(dir: PathBuf) -> ExitCode {
 
 fn forget(dir: PathBuf, host: &str) -> ExitCode {
     let kh = KnownHosts::new(&dir);
-    // A ticket is pinned under its endpoint id, an address under its canonical form.
-    let key = match crate::transport::iroh::parse_ticket(host) {
-        Ok(addr) => addr.id.to_string(),
-        Err(_) => host.trim().to_string(),
-    };
-    match kh.forget(&key) {
+    let forgotten = crate::transport::pin_keys(host)
+        .iter()
+        .try_fold(false, |any, key| kh.forget(key).map(|f| any || f));
+    match forgotten {
         Ok(true) => {
             println!("* forgot {host}");
             ExitCode::SUCCESS
@@ -236,6 +234,17 @@ fn forget(dir: PathBuf, host: &str) -> ExitCode {
 mod tests {
     use super::*;
     use tracing::Level;
+
+    #[test]
+    fn forget_takes_a_name_with_its_addresses_and_an_address_in_any_form() {
+        let keys = crate::transport::pin_keys("LocalHost:7000");
+        assert!(keys.contains(&"localhost:7000".to_string()), "{keys:?}");
+        assert!(keys.contains(&"127.0.0.1:7000".to_string()), "{keys:?}");
+        assert_eq!(
+            crate::transport::pin_keys(" [::ffff:127.0.0.1]:7000"),
+            ["127.0.0.1:7000"]
+        );
+    }
 
     #[test]
     fn rust_log_is_read_as_levels_per_target() {

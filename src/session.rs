@@ -14,7 +14,7 @@ pub use handshake::{
     connect_with_timeout,
 };
 pub use link::{SessionReader, SessionWriter};
-pub use verify::{HostVerifier, InviteVerifier, TrustState, VerifierError};
+pub use verify::{HostVerifier, InviteVerifier, NamedVerifier, TrustState, VerifierError};
 
 /// Milliseconds since the Unix epoch (ping timestamps).
 pub fn now_ms() -> u64 {

@@ -15,3 +15,28 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Duplex for T {}
 
 /// A type-erased stream: one session type serves every transport.
 pub type BoxedIo = Box<dyn Duplex>;
+
+/// The known_hosts names forgetting HOST clears (`severus forget`, the window's
+/// Forget): a ticket's endpoint id; an address in its canonical form; a host name as
+/// typed (how it is pinned now) and every address it resolves to (how it was pinned
+/// before, or joined by address).
+/// Resolving blocks: call it off the async threads.
+pub fn pin_keys(host: &str) -> Vec<String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = iroh::parse_ticket(host) {
+        return vec![addr.id.to_string()];
+    }
+    let Some(key) = tcp::pin_key(host) else {
+        return vec![host.trim().to_string()];
+    };
+    let mut keys = vec![key];
+    if host.trim().parse::<std::net::SocketAddr>().is_err() {
+        let resolved = host.trim().to_socket_addrs().map(|a| a.collect::<Vec<_>>());
+        for addr in resolved.unwrap_or_default() {
+            keys.push(tcp::host_key(addr));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}

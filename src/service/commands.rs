@@ -115,7 +115,12 @@ impl Runner {
             }
             Command::Typing { conv, on } => self.typing(conv, on).await,
             Command::Forget { host } => {
-                if let Err(e) = self.verifier.forget(&host) {
+                let h = host.clone();
+                let keys = tokio::task::spawn_blocking(move || crate::transport::pin_keys(&h))
+                    .await
+                    .unwrap_or_else(|_| vec![host.clone()]);
+                let forgotten = keys.iter().try_for_each(|k| self.verifier.forget(k).map(|_| ()));
+                if let Err(e) = forgotten {
                     let message = format!("could not forget {host}: {e}");
                     self.emit(Event::Error { message }).await;
                 }

@@ -5,7 +5,7 @@
 use crate::client::Event;
 use crate::crypto::{Fingerprint, Identity};
 use crate::protocol::{Invite, looks_like_invite};
-use crate::session::{self, HostVerifier, InviteVerifier, Link, SessionError};
+use crate::session::{self, HostVerifier, InviteVerifier, Link, NamedVerifier, SessionError};
 use crate::transport::iroh::{self as iroh_transport, IrohOptions, PathKind};
 use crate::transport::{BoxedIo, tcp};
 
@@ -46,6 +46,8 @@ impl ClientEndpoint {
 /// One way to reach a host.
 enum Route {
     Tcp(std::net::SocketAddr),
+    /// An address a host name resolved to, and the name's known_hosts name.
+    Named(std::net::SocketAddr, String),
     Iroh(iroh::EndpointAddr),
 }
 
@@ -84,15 +86,14 @@ pub(crate) async fn open_link(
     // address is IPv6 may have the host on IPv4 only; before, only the first was tried).
     let addrs = tcp::resolve(target).await.map_err(|e| failed(e.to_string()))?;
     let none = failed(format!("{target} resolves to no address"));
-    first_route(
-        addrs.into_iter().map(Route::Tcp).collect(),
-        none,
-        net,
-        endpoint,
-        identity,
-        verifier,
-    )
-    .await
+    // A name is pinned as typed; an address as itself.
+    let routes = match tcp::pin_key(target) {
+        Some(name) if target.trim().parse::<std::net::SocketAddr>().is_err() => {
+            addrs.into_iter().map(|a| Route::Named(a, name.clone())).collect()
+        }
+        _ => addrs.into_iter().map(Route::Tcp).collect(),
+    };
+    first_route(routes, none, net, endpoint, identity, verifier).await
 }
 
 /// Tries `routes` in order: the first that answers, or why the last could not be
@@ -125,6 +126,10 @@ async fn open_route(
     verifier: &dyn HostVerifier,
 ) -> Result<(Link, String, Option<PathKind>, Fingerprint), Event> {
     let failed = |reason: String| Event::ConnectFailed { reason };
+    let route_name = match &route {
+        Route::Named(_, name) => Some(name.clone()),
+        _ => None,
+    };
     let (stream, host, path): (BoxedIo, String, Option<PathKind>) = match route {
         Route::Iroh(addr) => {
             let host = addr.id.to_string();
@@ -134,10 +139,21 @@ async fn open_route(
                 .map_err(|e| failed(e.to_string()))?;
             (Box::new(s), host, Some(path))
         }
-        Route::Tcp(addr) => {
+        Route::Tcp(addr) | Route::Named(addr, _) => {
             let stream = tcp::connect(addr).await.map_err(|e| failed(e.to_string()))?;
             (Box::new(stream), tcp::host_key(addr), None)
         }
+    };
+    let named;
+    let (host, verifier): (String, &dyn HostVerifier) = match route_name {
+        Some(name) => {
+            named = NamedVerifier {
+                inner: verifier,
+                address: host,
+            };
+            (name, &named)
+        }
+        None => (host, verifier),
     };
     match session::connect(stream, identity, &host, verifier).await {
         Ok(s) => {

@@ -75,6 +75,23 @@ pub fn host_key(addr: SocketAddr) -> String {
     SocketAddr::new(addr.ip().to_canonical(), addr.port()).to_string()
 }
 
+/// The known_hosts name of what the user typed: an address in canonical form
+/// (`host_key`), a host name as `name:port` in lowercase without a trailing dot (so
+/// a DNS change that points the name elsewhere meets the name's pin). None: not an
+/// address.
+pub fn pin_key(input: &str) -> Option<String> {
+    let input = input.trim();
+    if let Ok(addr) = input.parse::<SocketAddr>() {
+        return Some(host_key(addr));
+    }
+    if !looks_like_address(input) {
+        return None;
+    }
+    let (name, port) = input.rsplit_once(':')?;
+    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    Some(format!("{name}:{port}"))
+}
+
 /// Connects with [`CONNECT_TIMEOUT`], with Nagle off (chat is small packets).
 pub async fn connect(addr: SocketAddr) -> Result<TcpStream, TcpError> {
     let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
@@ -114,5 +131,16 @@ mod tests {
         let named = resolve("localhost:3000").await.unwrap();
         assert!(named.iter().any(|a| host_key(*a) == "127.0.0.1:3000"), "{named:?}");
         assert!(matches!(resolve("nonsense").await, Err(TcpError::BadAddress { .. })));
+    }
+
+    #[test]
+    fn pins_are_named_as_typed_in_one_form() {
+        assert_eq!(pin_key(" [::ffff:127.0.0.1]:3000").as_deref(), Some("127.0.0.1:3000"));
+        assert_eq!(
+            pin_key("Chat.Example.ORG.:7000").as_deref(),
+            Some("chat.example.org:7000")
+        );
+        assert_eq!(pin_key("localhost:7000").as_deref(), Some("localhost:7000"));
+        assert_eq!(pin_key("nonsense"), None);
     }
 }

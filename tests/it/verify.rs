@@ -154,3 +154,65 @@ async fn safety_numbers_match_and_a_verified_members_new_keys_are_a_red_warning(
     ana2.line(&format!("* safety number with bob: {a2} (verified)")).await;
     h.kill().await;
 }
+
+/// A host joined by name is pinned under the name (so a DNS change that points it at
+/// other keys is a changed identity), an older pin of its address still counts, and
+/// `severus forget NAME:PORT` clears both. Before, the pin was the resolved address
+/// only, and `forget NAME:PORT` found nothing.
+#[tokio::test]
+async fn a_host_joined_by_name_is_pinned_by_name_and_forget_takes_the_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let (mut h, addr, fp, _) = host_with(&d("host"), 0, Mode::Direct, &["--name", "hostie"]).await;
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+    let named = format!("LocalHost:{port}");
+
+    let mut ana = join(&d("ana"), &named, "ana", &["--trust"]);
+    ana.err_line(|l| l == format!("connected to localhost:{port} as ana"))
+        .await;
+    ana.close_stdin();
+    assert_eq!(ana.exit_code().await, 0);
+    assert!(
+        pinned(&d("ana")).contains(&format!("\"localhost:{port}\"")),
+        "{}",
+        pinned(&d("ana"))
+    );
+
+    // bob pinned the address before (an older version, or he joined by address): the
+    // name needs no question.
+    let mut bob = join(&d("bob"), &addr, "bob", &["--trust"]);
+    bob.err_line(|l| l.starts_with("connected to ")).await;
+    bob.close_stdin();
+    assert_eq!(bob.exit_code().await, 0);
+    let mut bob = join(&d("bob"), &named, "bob", &[]);
+    bob.err_line(|l| l == format!("connected to localhost:{port} as bob"))
+        .await;
+    bob.close_stdin();
+    assert_eq!(bob.exit_code().await, 0);
+    h.kill().await;
+
+    // Other keys behind the name: a changed identity, for both, and the advice names
+    // what was typed; forgetting that lets the new host in.
+    let (mut h2, _, fp2, _) = host_with(&d("impostor"), port, Mode::Direct, &["--name", "hostie"]).await;
+    assert_ne!(fp, fp2);
+    for who in ["ana", "bob"] {
+        let mut p = join(&d(who), &named, who, &["--trust"]);
+        assert_eq!(p.exit_code().await, 3);
+        p.err_line(|l| l.contains(&format!("severus forget localhost:{port}")))
+            .await;
+        let mut forget = Proc::spawn(&d(who), &["forget", &named]);
+        forget.line(&format!("* forgot {named}")).await;
+        assert_eq!(forget.exit_code().await, 0);
+        assert_eq!(
+            pinned(&d(who)).matches(&port.to_string()).count(),
+            0,
+            "{}",
+            pinned(&d(who))
+        );
+        let mut p = join(&d(who), &named, who, &["--trust"]);
+        h2.line(&format!("* {who} joined")).await;
+        p.close_stdin();
+        assert_eq!(p.exit_code().await, 0);
+    }
+    h2.kill().await;
+}
