@@ -1,5 +1,5 @@
-//! Small file helpers: private directories (0700) and atomic writes (temp + rename)
-//! with private permissions (0600) where the platform has them.
+//! Small file helpers: private directories (0700), atomic writes (temp + rename) with
+//! private permissions (0600) where the platform has them, and a lock between processes.
 
 use std::io::Write;
 use std::path::Path;
@@ -41,6 +41,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Holds an exclusive lock beside `path` (the file `.NAME.lock` in its folder) until
+/// dropped, so two processes on one data directory that read, change and write
+/// `path` do not lose each other's changes (a pin, a verified member). The lock is
+/// the operating system's (flock, LockFileEx): a crashed holder releases it.
+pub fn lock_beside(path: &Path) -> std::io::Result<std::fs::File> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    ensure_private_dir(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(dir.join(format!(".{name}.lock")))?;
+    f.lock()?;
+    Ok(f)
 }
 
 #[cfg(test)]

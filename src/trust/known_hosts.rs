@@ -1,7 +1,7 @@
 //! `known_hosts.json`: per host (canonical `IP:port`, `[v6]:port` or iroh endpoint id)
 //! the pinned certificate SHA-256 and Noise static key. Atomic writes; corrupt = error.
 
-use super::files::write_atomic;
+use super::files::{lock_beside, write_atomic};
 use crate::crypto::{Fingerprint, HostIdentity};
 use crate::session::verify::{HostVerifier, TrustState, VerifierError};
 use serde::{Deserialize, Serialize};
@@ -147,9 +147,20 @@ impl KnownHosts {
         })
     }
 
+    /// Held while a change is read, made and written: by this process's threads, then
+    /// by other processes on the same data directory.
+    fn lock(&self) -> Result<(std::sync::MutexGuard<'_, ()>, std::fs::File), TrustError> {
+        let guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let file = lock_beside(&self.path).map_err(|source| TrustError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok((guard, file))
+    }
+
     /// Pins `presented` for `host`; refuses to replace a different pin.
     pub fn add(&self, host: &str, presented: &HostIdentity) -> Result<(), TrustError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _lock = self.lock()?;
         let mut file = self.load()?;
         let pin = Pin::of(presented);
         match file.hosts.get(host) {
@@ -165,7 +176,7 @@ impl KnownHosts {
 
     /// Removes the pin for `host`; returns whether there was one.
     pub fn forget(&self, host: &str) -> Result<bool, TrustError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _lock = self.lock()?;
         let mut file = self.load()?;
         let had = file.hosts.remove(host).is_some();
         if had {
@@ -263,5 +274,28 @@ mod tests {
         std::fs::write(kh.path(), vec![b' '; MAX_KNOWN_HOSTS_BYTES as usize + 1]).unwrap();
         let a = Identity::generate().unwrap().host_identity();
         assert!(matches!(kh.lookup("h", &a), Err(TrustError::Corrupt { .. })));
+    }
+
+    /// Two processes on one data directory pin hosts at once (two stores, as two
+    /// processes have): no pin is lost. Before, each read the file, added its pin and
+    /// wrote it back, and the later write dropped the other's pin.
+    #[test]
+    fn pins_made_at_once_by_two_stores_are_all_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let id = Identity::generate().unwrap().host_identity();
+        const EACH: usize = 40;
+        std::thread::scope(|s| {
+            for who in 0..2 {
+                let (dir, id) = (tmp.path(), &id);
+                s.spawn(move || {
+                    let kh = KnownHosts::new(dir);
+                    for i in 0..EACH {
+                        kh.add(&format!("10.0.{who}.{i}:7000"), id).unwrap();
+                    }
+                });
+            }
+        });
+        let file = KnownHosts::new(tmp.path()).load().unwrap();
+        assert_eq!(file.hosts.len(), 2 * EACH);
     }
 }

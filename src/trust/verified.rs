@@ -1,7 +1,7 @@
 //! Members you verified (compared safety numbers with), per host fingerprint and
 //! member name, with the keys you verified: `verified.json` in the data dir.
 
-use super::files::{ensure_private_dir, write_atomic};
+use super::files::{ensure_private_dir, lock_beside, write_atomic};
 use crate::crypto::{Fingerprint, MemberKeys};
 use crate::protocol::name_key;
 use serde::{Deserialize, Serialize};
@@ -85,6 +85,11 @@ impl Verified {
 
     /// Marks `name` on host `host` verified with `keys` (replacing what was there).
     pub fn mark(&self, host: &Fingerprint, name: &str, keys: &MemberKeys) -> Result<(), VerifiedError> {
+        // Another process on this data directory may mark someone meanwhile.
+        let _lock = lock_beside(&self.path).map_err(|source| VerifiedError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
         let mut file = self.read()?;
         file.entry(hex::encode(host.0)).or_default().insert(
             name_key(name),
