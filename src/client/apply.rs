@@ -283,9 +283,9 @@ impl ChatState {
                 let own = from.as_deref().is_some_and(|f| name_key(f) == name_key(&me));
                 if own {
                     // Our own message back: settled by its Ack (it may come first);
-                    // a commit of ours is applied here too if it is not yet.
+                    // a group change of ours is applied here too if it is not yet.
                     let _ = id;
-                    self.own_commit_ordered(&conv, &message);
+                    self.own_change_ordered(&conv, &message);
                 } else {
                     out.extend(self.group_entry(&conv, &message, at, committer.as_deref()));
                 }

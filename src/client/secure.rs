@@ -295,29 +295,34 @@ impl ChatState {
         }
     }
 
-    /// A commit of ours at our group's epoch is in the log: the host ordered it, so
-    /// it is applied. Its Ack does that as a rule; after an app restart the request,
-    /// and so its Ack, is gone, and before, the group stayed an epoch behind for good
-    /// (everything we sent was refused as stale, again and again).
-    pub(super) fn own_commit_ordered(&mut self, conv: &Conv, message: &[u8]) {
+    /// A change of ours to a group is in the log: the host ordered it, so it is
+    /// applied (a commit at our group's epoch, or the Welcome of the DM group we
+    /// created and have not confirmed). Its Ack does that as a rule; after an app
+    /// restart the request, and so its Ack, is gone, and before, the group stayed an
+    /// epoch behind for good (the partner's messages unreadable, ours refused as stale
+    /// again and again).
+    pub(super) fn own_change_ordered(&mut self, conv: &Conv, message: &[u8]) {
         use crate::group::framing::{Framing, Kind, framing};
-        let Ok(Framing::Message {
-            group_id,
-            epoch,
-            kind: Kind::Commit,
-            external: false,
-        }) = framing(message)
-        else {
-            return;
-        };
         let Some(g) = self.groups.as_mut() else { return };
-        if g.group_id(conv).as_deref() != Some(group_id.as_slice()) || g.epoch(conv) != Some(epoch) {
+        let ours = match framing(message) {
+            Ok(Framing::Message {
+                group_id,
+                epoch,
+                kind: Kind::Commit,
+                external: false,
+            }) => g.group_id(conv).as_deref() == Some(group_id.as_slice()) && g.epoch(conv) == Some(epoch),
+            // A Welcome names no group in the clear: ours is the one still waiting.
+            Ok(Framing::Welcome) => g.created_unconfirmed(conv),
+            _ => false,
+        };
+        if !ours {
             return;
         }
+        let before = g.epoch(conv);
         if let Err(e) = g.confirm(conv) {
-            return tracing::warn!(%e, "could not apply our own commit");
+            return tracing::warn!(%e, "could not apply our own group change");
         }
-        if g.epoch(conv) != Some(epoch) {
+        if g.epoch(conv) != before {
             self.must_save = true;
             self.flush_waiting(conv);
             self.resend_stale(conv);

@@ -167,6 +167,14 @@ impl Groups {
         self.groups.get(conv).map(|g| g.group_id().as_slice().to_vec())
     }
 
+    /// A group we created for `conv` (a DM's) whose first add the host has not been
+    /// seen to order yet.
+    pub fn created_unconfirmed(&self, conv: &Conv) -> bool {
+        self.groups
+            .get(conv)
+            .is_some_and(|g| g.epoch().as_u64() == 0 && g.pending_commit().is_some())
+    }
+
     pub fn epoch(&self, conv: &Conv) -> Option<u64> {
         self.groups.get(conv).map(|g| g.epoch().as_u64())
     }

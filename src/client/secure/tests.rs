@@ -342,3 +342,25 @@ fn a_dm_whose_key_package_fetch_could_not_go_fails_with_it() {
         "{ev:?}"
     );
 }
+
+/// ana starts a DM group and her app restarts before the host's answer: the Welcome
+/// comes back in the log as her own, and her group is confirmed then. Before, it
+/// stayed at its first epoch: bob's reply could not be read, and her DMs were stale.
+#[test]
+fn our_welcome_in_the_log_confirms_our_group_when_its_answer_was_lost() {
+    let (mut ana, mut bob) = (client("ana"), client("bob"));
+    let (_, bob_kp) = (uploaded(&mut ana), uploaded(&mut bob));
+    let conv = Conv::dm("ana", "bob");
+    let (_, create, welcome) = start_dm(&mut ana, "bob", "hi", bob_kp);
+    // The restart: the request waiting for its answer is gone.
+    assert!(ana.settle(create).is_some());
+    ana.on_packet(entry(&conv, 1, "ana", create, welcome.clone()));
+    bob.on_packet(entry(&conv, 1, "ana", create, welcome));
+    let (reply, p) = bob.dm("ana", "got your welcome".into()).unwrap();
+    let message = message_of(&p, reply).unwrap();
+    let ev = ana.on_packet(entry(&conv, 2, "bob", reply, message));
+    assert!(
+        matches!(&ev[..], [Event::Dm { body, .. }] if body == "got your welcome"),
+        "{ev:?}"
+    );
+}
