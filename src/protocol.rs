@@ -23,6 +23,6 @@ pub use codec::{DecodeError, decode, encode};
 pub use handshake::{HandshakePayload, PROTOCOL_VERSION, subprotocol};
 pub use host_packet::HostPacket;
 pub use invite::{Invite, InviteError, looks_like_invite};
-pub use names::{NameError, name_key, validate_room_name, validate_username};
+pub use names::{LookAlike, NameError, name_key, validate_room_name, validate_username};
 pub use parts::{Frames, Reassembly, TooLarge, Wire, to_frames};
 pub use types::{Conv, Cursor, EntryBody, GroupState, Limits, Resume, RoomInfo, UserInfo};

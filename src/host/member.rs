@@ -47,6 +47,8 @@ pub(crate) struct Away {
 pub(crate) struct Member {
     /// The name as registered (display case).
     pub name: String,
+    /// How the name looks: no other member's may look like it.
+    pub look: crate::protocol::LookAlike,
     /// The Noise static key the name is bound to while the member is here.
     pub key: [u8; 32],
     pub link: Option<MemberLink>,
@@ -68,6 +70,7 @@ impl Member {
     pub fn new(name: &str, key: [u8; 32], link: MemberLink, returning: bool) -> Self {
         Member {
             name: name.to_string(),
+            look: crate::protocol::LookAlike::of(name),
             key,
             link: Some(link),
             away: None,

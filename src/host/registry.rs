@@ -62,6 +62,13 @@ impl State {
                 if self.members.len() >= self.opts.max_members {
                     return Err(format!("the host is full ({} members)", self.opts.max_members));
                 }
+                let look = crate::protocol::LookAlike::of(name);
+                if let Some(other) = self.members.values().find(|m| m.look.like(&look)) {
+                    return Err(format!(
+                        "the name '{name}' looks too much like '{}', who is here: choose another",
+                        other.name
+                    ));
+                }
                 let head = self.logs.head(&Conv::LOBBY);
                 let lobby = match &resume {
                     // Its grace ran out, but the lobby log may still hold what it missed.

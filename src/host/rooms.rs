@@ -2,7 +2,7 @@
 //! when empty, and who was ever in each room during this host incarnation.
 
 use crate::protocol::limits::MAX_ROOMS;
-use crate::protocol::{HostPacket, RoomInfo, name_key, validate_room_name};
+use crate::protocol::{HostPacket, LookAlike, RoomInfo, name_key, validate_room_name};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
 
@@ -32,6 +32,8 @@ pub enum RoomError {
     Invalid(String),
     #[error("a room named '{0}' already exists; join it instead")]
     Exists(String),
+    #[error("a room named '{other}' exists, and '{name}' looks too much like it: join it, or choose another name")]
+    LooksLike { name: String, other: String },
     #[error("there are already {MAX_ROOMS} rooms")]
     TooMany,
     #[error("no room '{0}'")]
@@ -47,6 +49,13 @@ impl Rooms {
         let k = name_key(name);
         if self.by_name.contains_key(&k) {
             return Err(RoomError::Exists(name.to_string()));
+        }
+        let look = LookAlike::of(name);
+        if let Some(other) = self.rooms.values().find(|r| LookAlike::of(&r.name).like(&look)) {
+            return Err(RoomError::LooksLike {
+                name: name.to_string(),
+                other: other.name.clone(),
+            });
         }
         if self.rooms.len() >= MAX_ROOMS {
             return Err(RoomError::TooMany);
@@ -166,6 +175,9 @@ mod tests {
         let ops = r.create("Ops", a).unwrap();
         assert_eq!(r.create("ops", b), Err(RoomError::Exists("ops".into())));
         assert!(matches!(r.create("lobby", b), Err(RoomError::Invalid(_))));
+        // A Cyrillic о: another name, but it would pass for Ops.
+        assert!(matches!(r.create("\u{43e}ps", b), Err(RoomError::LooksLike { .. })));
+        assert!(r.create("ops2", b).is_ok());
         assert_eq!(r.find("OPS"), Some(ops));
         assert_eq!(r.find(&ops.to_string()), Some(ops));
         assert_eq!(r.join(ops, b), Ok(true));

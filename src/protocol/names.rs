@@ -1,5 +1,5 @@
 //! Name rules for users and rooms: 1..=32 letters, digits, `_`, `-`, `.`; unique under
-//! Unicode lowercase; a few reserved words.
+//! Unicode lowercase, and under look-alike letters for new names; a few reserved words.
 
 use super::limits::{MAX_NAME_CHARS, RESERVED_ROOM_NAMES, RESERVED_USERNAMES};
 
@@ -32,6 +32,30 @@ pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// How a name looks, to tell names that would pass for each other: the confusable
+/// skeleton of Unicode UTS #39, of the name in lowercase and as written. `ana`,
+/// `ANA`, `аna` (a Cyrillic а) and `αna` look alike, as do `bill` and `biII`. The
+/// host refuses a new member or room whose name looks like another's that is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookAlike {
+    folded: String,
+    written: String,
+}
+
+impl LookAlike {
+    pub fn of(name: &str) -> Self {
+        LookAlike {
+            folded: unicode_security::skeleton(&name.to_lowercase()).collect(),
+            written: unicode_security::skeleton(name).collect(),
+        }
+    }
+
+    /// Whether the two names would pass for each other.
+    pub fn like(&self, other: &LookAlike) -> bool {
+        self.folded == other.folded || self.written == other.written
+    }
+}
+
 fn validate(name: &str, reserved: &[&str]) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
@@ -55,6 +79,21 @@ fn validate(name: &str, reserved: &[&str]) -> Result<(), NameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_alike_names_share_a_key_and_different_ones_do_not() {
+        let like = |a: &str, b: &str| LookAlike::of(a).like(&LookAlike::of(b));
+        for same in ["ANA", "Ana", "\u{430}na", "\u{3b1}na", "\u{391}NA", "a\u{200b}na"] {
+            assert!(like("ana", same), "{same:?}");
+        }
+        assert!(like("alice", "\u{391}LICE") && like("ALICE", "\u{391}LICE"));
+        assert!(like("bill", "biII"));
+        assert!(like("zoë", "zoe\u{308}"));
+        for other in ["anna", "bob", "an", "李雷", "zoe"] {
+            assert!(!like("ana", other), "{other:?}");
+        }
+        assert!(!like("zoë", "zoe"));
+    }
 
     #[test]
     fn accepts_ordinary_names() {

@@ -122,6 +122,9 @@ async fn refused_names_leave_everyone_else_unaffected() {
     let mut a = Peer::join(addr, &hid, "alice").await;
     for (name, why) in [
         ("ALICE", "taken"),
+        // Cyrillic а, Greek Α: other names that would pass for alice.
+        ("\u{430}lice", "looks too much like 'alice', who is here"),
+        ("\u{391}LICE", "looks too much like 'alice'"),
         ("a b", "only contain"),
         ("me", "reserved"),
         ("", "empty"),
