@@ -3,8 +3,33 @@
 
 use crate::protocol::limits::MAX_ROOMS;
 use crate::protocol::{HostPacket, LookAlike, RoomInfo, name_key, validate_room_name};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use uuid::Uuid;
+
+/// Names remembered per room as having been in it (`was_member`); past this the one
+/// remembered longest is forgotten (a churn of new names must not grow a long-lived
+/// room's set for good). A forgotten name rejoins from the room's live traffic.
+pub const MAX_REMEMBERED_PER_ROOM: usize = 1024;
+
+/// Names that were in one room, oldest first, at most `MAX_REMEMBERED_PER_ROOM`.
+#[derive(Default)]
+struct Remembered {
+    names: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Remembered {
+    fn insert(&mut self, name: &str) {
+        if self.names.insert(name.to_string()) {
+            self.order.push_back(name.to_string());
+        }
+        while self.order.len() > MAX_REMEMBERED_PER_ROOM {
+            if let Some(old) = self.order.pop_front() {
+                self.names.remove(&old);
+            }
+        }
+    }
+}
 
 /// Namespace of room ids (UUIDv5 of the lowercased room name).
 const ROOM_ID_NAMESPACE: Uuid = Uuid::from_u128(0x5e7e_2a5e_0000_4000_8000_726f_6f6d_7321);
@@ -22,7 +47,7 @@ pub(crate) struct Rooms {
     by_name: HashMap<String, Uuid>,
     /// Name keys that were in a room at some point of this incarnation: only they may
     /// rejoin it with a cursor (a newcomer gets live traffic only).
-    ever: HashMap<Uuid, HashSet<String>>,
+    ever: HashMap<Uuid, Remembered>,
 }
 
 /// Why a room operation was refused.
@@ -71,7 +96,7 @@ impl Rooms {
                 members: BTreeSet::from([creator.to_string()]),
             },
         );
-        self.ever.entry(id).or_default().insert(creator.to_string());
+        self.ever.entry(id).or_default().insert(creator);
         Ok(id)
     }
 
@@ -92,13 +117,13 @@ impl Rooms {
             .rooms
             .get_mut(&room_id)
             .ok_or_else(|| RoomError::NotFound(room_id.to_string()))?;
-        self.ever.entry(room_id).or_default().insert(member.to_string());
+        self.ever.entry(room_id).or_default().insert(member);
         Ok(room.members.insert(member.to_string()))
     }
 
     /// True if `member` was in `room_id` before during this incarnation.
     pub fn was_member(&self, room_id: Uuid, member: &str) -> bool {
-        self.ever.get(&room_id).is_some_and(|s| s.contains(member))
+        self.ever.get(&room_id).is_some_and(|s| s.names.contains(member))
     }
 
     /// Removes a member; returns the room's name if it was in. Empty rooms go away.
@@ -190,6 +215,24 @@ mod tests {
         assert_eq!(r.find("ops"), None, "an empty room is removed");
         let again = r.create("ops", b).unwrap();
         assert_eq!(again, ops, "a re-created room keeps its id");
+    }
+
+    #[test]
+    fn a_rooms_memory_of_past_members_is_bounded() {
+        let mut r = Rooms::default();
+        let ops = r.create("ops", "ana").unwrap();
+        for i in 0..MAX_REMEMBERED_PER_ROOM + 10 {
+            let n = format!("m{i}");
+            r.join(ops, &n).unwrap();
+            r.leave(ops, &n);
+        }
+        let kept = r.ever.get(&ops).map(|e| (e.names.len(), e.order.len()));
+        assert_eq!(kept, Some((MAX_REMEMBERED_PER_ROOM, MAX_REMEMBERED_PER_ROOM)));
+        assert!(
+            !r.was_member(ops, "ana") && !r.was_member(ops, "m0"),
+            "the oldest are forgotten"
+        );
+        assert!(r.was_member(ops, &format!("m{}", MAX_REMEMBERED_PER_ROOM + 9)));
     }
 
     #[test]
