@@ -56,6 +56,13 @@ pub fn media_type(head: &[u8]) -> &'static str {
 }
 
 /// The request to open `transfer` of `size` bytes to `conv`.
+/// The name a file of ours goes by in offers and messages: its last component.
+fn shown_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into())
+}
+
 fn file_open(id: Uuid, transfer: Uuid, conv: Conv, size: u64) -> ClientPacket {
     ClientPacket::FileOpen {
         id,
@@ -71,12 +78,8 @@ impl Runner {
     /// then goes as soon as there is one.
     pub(super) async fn send_file(&mut self, to: FileTarget, path: PathBuf) {
         if self.files.waiting.len() >= MAX_WAITING_UPLOADS {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
             let reason = format!("{MAX_WAITING_UPLOADS} files are already waiting to be sent: send this one later");
-            return self.emit(failed(Uuid::nil(), &name, reason, true)).await;
+            return self.emit(failed(Uuid::nil(), &shown_name(&path), reason, true)).await;
         }
         self.files.waiting.push_back((to, path));
         self.send_waiting().await;
@@ -110,10 +113,7 @@ impl Runner {
 
     /// Checks the file and the host's cap, then asks the host to open the transfer.
     async fn open_upload(&mut self, to: FileTarget, path: PathBuf) {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "file".into());
+        let name = shown_name(&path);
         let fail = |reason: String| failed(Uuid::nil(), &name, reason, true);
         let max = self.chat.limits.as_ref().map_or(u64::MAX, |l| l.max_file);
         // What the file system says first: a folder, or a file over the cap, is not read.
@@ -355,11 +355,7 @@ impl Runner {
             self.offer_opened(id, Some(reason.to_string())).await;
         }
         for (_, path) in std::mem::take(&mut self.files.waiting) {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            self.emit(failed(Uuid::nil(), &name, reason, true)).await;
+            self.emit(failed(Uuid::nil(), &shown_name(&path), reason, true)).await;
         }
         self.upload_check_at = None;
     }
