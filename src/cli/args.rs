@@ -116,9 +116,10 @@ pub enum CliCommand {
     },
     /// Print this installation's fingerprint.
     Fingerprint,
-    /// Forget a pinned host (address, endpoint id or ticket).
+    /// Forget a pinned host (address, NAME:PORT, endpoint id or ticket).
     Forget {
-        /// The host as it was pinned: IP:PORT, [IPv6]:PORT, endpoint id or ticket.
+        /// The host as it was joined: IP:PORT, [IPv6]:PORT, NAME:PORT (its addresses
+        /// too), endpoint id or ticket.
         host: String,
     },
 }

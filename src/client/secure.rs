@@ -47,7 +47,25 @@ impl ChatState {
             self.groups = restored.or_else(|| Groups::new(&keys.signature, me).ok());
         }
         let want = KEY_PACKAGE_TARGET.saturating_sub(held_by_host as usize);
-        self.upload_key_packages(want, !resumed);
+        // Also when we have none yet (state saved before last-resort packages).
+        let last_resort = !resumed || self.groups.as_ref().is_some_and(|g| !g.has_last_resort());
+        self.upload_key_packages(want, last_resort);
+    }
+
+    /// A new registration: the host holds nothing of ours and a fresh top-up follows.
+    /// An older upload still unanswered must not go again: its last-resort package
+    /// would replace the new one at the host, and its private key is forgotten once
+    /// the new one is made.
+    pub(super) fn drop_key_package_uploads(&mut self) {
+        let ids: Vec<Uuid> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| matches!(p, Pending::KeyPackages { .. }))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.settle(id);
+        }
     }
 
     /// Uploads `n` new key packages, and a new last-resort one if `last_resort`.

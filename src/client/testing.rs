@@ -22,10 +22,24 @@ pub(crate) fn welcomed(
     let ClientPacket::Register { id, .. } = c.register(name.into()) else {
         panic!("a client's first packet registers it")
     };
-    c.on_packet(HostPacket::Welcome {
+    c.on_packet(welcome(id, name, users, host_key, lobby, Uuid::nil()));
+    c
+}
+
+/// The host's `Welcome` of `name` (answering `id`) as a new member of incarnation
+/// `incarnation`, holding none of its key packages.
+pub(crate) fn welcome(
+    id: Uuid,
+    name: &str,
+    users: &[&str],
+    host_key: Vec<u8>,
+    lobby: Option<GroupState>,
+    incarnation: Uuid,
+) -> HostPacket {
+    HostPacket::Welcome {
         id,
         name: name.into(),
-        incarnation: Uuid::nil(),
+        incarnation,
         started_at: 0,
         resumed: false,
         users: users
@@ -48,6 +62,5 @@ pub(crate) fn welcomed(
             grace_secs: 600,
             max_file: 100 << 20,
         },
-    });
-    c
+    }
 }

@@ -62,6 +62,9 @@ impl ChatState {
         // What waited for an answer goes again, after what this welcome starts;
         // lobby and room messages whose group is not ready wait for it, in the
         // order they were typed.
+        if !resumed {
+            self.drop_key_package_uploads();
+        }
         let resend = self.resend_after_welcome();
         self.awaiting_ready = Some(resumed);
         self.start_groups(&name, key_packages, resumed);

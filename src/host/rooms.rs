@@ -19,10 +19,12 @@ struct Remembered {
 }
 
 impl Remembered {
+    /// Remembers `name` as the newest (one seen again moves to the back).
     fn insert(&mut self, name: &str) {
-        if self.names.insert(name.to_string()) {
-            self.order.push_back(name.to_string());
+        if !self.names.insert(name.to_string()) {
+            self.order.retain(|n| n != name);
         }
+        self.order.push_back(name.to_string());
         while self.order.len() > MAX_REMEMBERED_PER_ROOM {
             if let Some(old) = self.order.pop_front() {
                 self.names.remove(&old);
@@ -221,11 +223,18 @@ mod tests {
     fn a_rooms_memory_of_past_members_is_bounded() {
         let mut r = Rooms::default();
         let ops = r.create("ops", "ana").unwrap();
+        r.join(ops, "bo").unwrap();
         for i in 0..MAX_REMEMBERED_PER_ROOM + 10 {
             let n = format!("m{i}");
             r.join(ops, &n).unwrap();
             r.leave(ops, &n);
+            if i % 100 == 0 {
+                // bo comes and goes: seen again, remembered as new.
+                r.leave(ops, "bo");
+                r.join(ops, "bo").unwrap();
+            }
         }
+        assert!(r.was_member(ops, "bo"));
         let kept = r.ever.get(&ops).map(|e| (e.names.len(), e.order.len()));
         assert_eq!(kept, Some((MAX_REMEMBERED_PER_ROOM, MAX_REMEMBERED_PER_ROOM)));
         assert!(

@@ -44,6 +44,17 @@ impl ClientEndpoint {
 }
 
 /// One way to reach a host.
+/// An open link to a host: its known_hosts name, for a host name the address it
+/// resolved to (what older versions keyed the host by), the iroh path kind, and the
+/// host's fingerprint.
+pub(crate) struct Opened {
+    pub link: Link,
+    pub host: String,
+    pub address: Option<String>,
+    pub path: Option<PathKind>,
+    pub fingerprint: Fingerprint,
+}
+
 enum Route {
     Tcp(std::net::SocketAddr),
     /// An address a host name resolved to, and the name's known_hosts name.
@@ -51,8 +62,8 @@ enum Route {
     Iroh(iroh::EndpointAddr),
 }
 
-/// Connects to `target` (an invite, an address or a ticket); returns the link, the
-/// host's known_hosts name, for iroh the path kind, and the host's fingerprint. Or the event that says why
+/// Connects to `target` (an invite, an address or a ticket); returns the link and what
+/// names the host (`Opened`). Or the event that says why
 /// not (needs trust, identity changed, invite mismatch, failure). An invite's routes
 /// are tried in order until one answers; its fingerprint decides trust.
 pub(crate) async fn open_link(
@@ -61,7 +72,7 @@ pub(crate) async fn open_link(
     endpoint: &mut ClientEndpoint,
     identity: &Identity,
     verifier: &dyn HostVerifier,
-) -> Result<(Link, String, Option<PathKind>, Fingerprint), Event> {
+) -> Result<Opened, Event> {
     let failed = |reason: String| Event::ConnectFailed { reason };
     if looks_like_invite(target) {
         let invite = Invite::decode(target).map_err(|e| Event::InviteMismatch { reason: e.to_string() })?;
@@ -106,7 +117,7 @@ async fn first_route(
     endpoint: &mut ClientEndpoint,
     identity: &Identity,
     verifier: &dyn HostVerifier,
-) -> Result<(Link, String, Option<PathKind>, Fingerprint), Event> {
+) -> Result<Opened, Event> {
     let mut last = none;
     for r in routes {
         match open_route(r, net, endpoint, identity, verifier).await {
@@ -124,7 +135,7 @@ async fn open_route(
     endpoint: &mut ClientEndpoint,
     identity: &Identity,
     verifier: &dyn HostVerifier,
-) -> Result<(Link, String, Option<PathKind>, Fingerprint), Event> {
+) -> Result<Opened, Event> {
     let failed = |reason: String| Event::ConnectFailed { reason };
     let route_name = match &route {
         Route::Named(_, name) => Some(name.clone()),
@@ -145,21 +156,27 @@ async fn open_route(
         }
     };
     let named;
-    let (host, verifier): (String, &dyn HostVerifier) = match route_name {
+    let (host, address, verifier): (String, Option<String>, &dyn HostVerifier) = match route_name {
         Some(name) => {
             named = NamedVerifier {
                 inner: verifier,
-                address: host,
+                address: host.clone(),
             };
-            (name, &named)
+            (name, Some(host), &named)
         }
-        None => (host, verifier),
+        None => (host, None, verifier),
     };
     match session::connect(stream, identity, &host, verifier).await {
         Ok(s) => {
             let fp = s.host_identity().map(|h| h.fingerprint).unwrap_or(Fingerprint([0; 32]));
             let (r, w) = s.split();
-            Ok((Link::spawn(r, w), host, path, fp))
+            Ok(Opened {
+                link: Link::spawn(r, w),
+                host,
+                address,
+                path,
+                fingerprint: fp,
+            })
         }
         Err(SessionError::NeedsTrust { host, identity }) => Err(Event::NeedsTrust { host, identity }),
         Err(SessionError::IdentityChanged { host, old, new }) => Err(Event::IdentityChanged { host, old, new }),

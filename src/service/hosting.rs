@@ -65,7 +65,7 @@ impl Runner {
             // offers the groups everyone still has, instead of starting new ones.
             self.chat = ChatState::default();
             self.memory_path = None;
-            self.load_memory(&name);
+            self.load_memory(&name, None);
             self.chat.set_join_secret(cfg.options.join_secret);
             self.load_verified().await;
             let register = self.chat.register(name);

@@ -29,13 +29,12 @@ impl Runner {
     /// Opens the link and queues the registration (with what we remember of this host,
     /// to resume); returns the iroh path kind.
     async fn establish(&mut self, target: &str, name: String, net: &IrohOptions) -> Result<Option<PathKind>, Event> {
-        let (link, host_key, path, fp) =
-            open_link(target, net, &mut self.endpoint, &self.identity, self.verifier.as_ref()).await?;
-        self.host_fp = Some(fp);
-        self.link = Some(link);
-        self.host_key = host_key;
+        let opened = open_link(target, net, &mut self.endpoint, &self.identity, self.verifier.as_ref()).await?;
+        self.host_fp = Some(opened.fingerprint);
+        self.link = Some(opened.link);
+        self.host_key = opened.host;
         if self.memory_path.is_none() {
-            self.load_memory(&name);
+            self.load_memory(&name, opened.address.as_deref());
             self.load_verified().await;
         }
         // An invite-only host wants the invite's secret (kept for reconnects too).
@@ -43,7 +42,7 @@ impl Runner {
         self.chat.set_join_secret(secret);
         let register = self.chat.register(name);
         self.send_raw(register);
-        Ok(path)
+        Ok(opened.path)
     }
 
     /// The link ended without the user asking: reconnect to a remote host, or report.

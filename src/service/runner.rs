@@ -107,7 +107,7 @@ fn start(
         chat: ChatState::default(),
         target: None,
         host_key: String::new(),
-        drain_until: None,
+        draining: None,
         endpoint: ClientEndpoint::default(),
         reconnect: None,
         resuming: false,
@@ -142,7 +142,7 @@ pub(super) struct Runner {
     /// known_hosts name of the host we are linked to ("local" for our own).
     pub(super) host_key: String,
     /// Set while draining: when to give up waiting for the host's answers.
-    pub(super) drain_until: Option<tokio::time::Instant>,
+    pub(super) draining: Option<super::drain::Draining>,
     /// The iroh endpoint used to join tickets.
     pub(super) endpoint: ClientEndpoint,
     /// Set while the link is down and we try again.
@@ -279,9 +279,18 @@ impl Runner {
     }
 
     /// Reads what we remember of the current host for `name` (an app restart resumes).
-    pub(super) fn load_memory(&mut self, name: &str) {
+    /// A host joined by name was kept under its address before: that memory moves to
+    /// the name (else the app would come back without its groups).
+    pub(super) fn load_memory(&mut self, name: &str, address: Option<&str>) {
         if let Some(dir) = &self.data_dir {
             let path = sessions::session_path(dir, &self.host_key, name);
+            if let Some(old) = address.map(|a| sessions::session_path(dir, a, name))
+                && !path.exists()
+                && old.exists()
+                && let Err(e) = std::fs::rename(&old, &path)
+            {
+                tracing::warn!(%e, "could not move the memory of {} to its name", self.host_key);
+            }
             self.chat = ChatState::from_memory(sessions::load(&path, &self.identity.storage_key));
             self.memory_path = Some(path);
         }

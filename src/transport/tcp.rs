@@ -88,6 +88,7 @@ pub fn pin_key(input: &str) -> Option<String> {
         return None;
     }
     let (name, port) = input.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
     let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
     Some(format!("{name}:{port}"))
 }
@@ -141,6 +142,7 @@ mod tests {
             Some("chat.example.org:7000")
         );
         assert_eq!(pin_key("localhost:7000").as_deref(), Some("localhost:7000"));
+        assert_eq!(pin_key("localhost:07000").as_deref(), Some("localhost:7000"));
         assert_eq!(pin_key("nonsense"), None);
     }
 }

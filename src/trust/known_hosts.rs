@@ -1,5 +1,6 @@
-//! `known_hosts.json`: per host (canonical `IP:port`, `[v6]:port` or iroh endpoint id)
-//! the pinned certificate SHA-256 and Noise static key. Atomic writes; corrupt = error.
+//! `known_hosts.json`: per host (canonical `IP:port`, `[v6]:port`, `name:port` or iroh
+//! endpoint id) the pinned certificate SHA-256 and Noise static key. Atomic, locked
+//! writes; corrupt = error.
 
 use super::files::{lock_beside, write_atomic};
 use crate::crypto::{Fingerprint, HostIdentity};
@@ -176,6 +177,10 @@ impl KnownHosts {
 
     /// Removes the pin for `host`; returns whether there was one.
     pub fn forget(&self, host: &str) -> Result<bool, TrustError> {
+        if !self.path.exists() {
+            // Nothing pinned: nothing to lock (the folder may be read-only).
+            return Ok(false);
+        }
         let _lock = self.lock()?;
         let mut file = self.load()?;
         let had = file.hosts.remove(host).is_some();

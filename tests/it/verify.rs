@@ -184,11 +184,17 @@ async fn a_host_joined_by_name_is_pinned_by_name_and_forget_takes_the_name() {
     bob.err_line(|l| l.starts_with("connected to ")).await;
     bob.close_stdin();
     assert_eq!(bob.exit_code().await, 0);
+    use severus::trust::sessions::session_path;
+    let by_address = session_path(&d("bob"), &addr, "bob");
+    assert!(by_address.exists(), "bob's app remembers the host under its address");
     let mut bob = join(&d("bob"), &named, "bob", &[]);
     bob.err_line(|l| l == format!("connected to localhost:{port} as bob"))
         .await;
     bob.close_stdin();
     assert_eq!(bob.exit_code().await, 0);
+    // What the app remembered of the host moved to the name (its groups with it).
+    assert!(!by_address.exists());
+    assert!(session_path(&d("bob"), &format!("localhost:{port}"), "bob").exists());
     h.kill().await;
 
     // Other keys behind the name: a changed identity, for both, and the advice names

@@ -364,3 +364,35 @@ fn our_welcome_in_the_log_confirms_our_group_when_its_answer_was_lost() {
         "{ev:?}"
     );
 }
+
+/// The link drops before the host answered our key-package upload, and the host
+/// welcomes us as new (it restarted): one fresh upload goes, with a new last-resort
+/// package, and the old one does not go again. Before, the old upload was resent after
+/// the new one, and its last-resort package, whose private key we had forgotten,
+/// replaced the new one at the host.
+#[test]
+fn a_fresh_registration_sends_one_upload_not_the_old_one_again() {
+    let mut ana = client("ana");
+    let first = sent(&mut ana);
+    assert!(matches!(&first[..], [ClientPacket::KeyPackages { .. }]), "{first:?}");
+    ana.reset_link();
+    let ClientPacket::Register { id, .. } = ana.register("ana".into()) else {
+        panic!()
+    };
+    let host_key = crate::group::signature_public(&new_signature_key().unwrap()).unwrap();
+    let lobby = crate::protocol::GroupState {
+        group_id: vec![9; 16],
+        epoch: 3,
+        base: 0,
+    };
+    let welcome = crate::client::testing::welcome(id, "ana", &[], host_key, Some(lobby), Uuid::new_v4());
+    ana.on_packet(welcome);
+    let uploads: Vec<usize> = sent(&mut ana)
+        .iter()
+        .filter_map(|p| match p {
+            ClientPacket::KeyPackages { packages, .. } => Some(packages.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(uploads, [KEY_PACKAGE_TARGET + 1], "eight and a last-resort one, once");
+}

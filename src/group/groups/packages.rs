@@ -46,6 +46,11 @@ impl Groups {
         kp.key_package().tls_serialize_detached().map_err(mls)
     }
 
+    /// Whether we made a last-resort package (state from before they existed has none).
+    pub fn has_last_resort(&self) -> bool {
+        self.last_resort.is_some()
+    }
+
     /// How many key packages' private keys we keep (for tests and diagnostics).
     #[cfg(test)]
     pub(crate) fn stored_key_packages(&self) -> usize {
