@@ -3,10 +3,10 @@
 //! and pulls its member's new log entries, for remote links and the host's own member.
 
 use super::handle::{Conn, handle};
-use super::member::{MemberLink, Out};
+use super::member::{CloseSlot, MemberLink, Out};
 use super::server::Inner;
 use super::state::{State, encode};
-use crate::protocol::limits::{HANDSHAKE_TIMEOUT, OUTBOUND_QUEUE, PING_INTERVAL};
+use crate::protocol::limits::{HANDSHAKE_TIMEOUT, MAX_FRAME_LEN, OUTBOUND_QUEUE, PING_INTERVAL};
 use crate::protocol::{ClientPacket, Frames, HostPacket, Reassembly};
 use crate::session::{SessionError, SessionReader, SessionWriter, accept};
 use crate::transport::BoxedIo;
@@ -79,6 +79,7 @@ pub(crate) fn new_link(inner: &Inner) -> (MemberLink, mpsc::Receiver<Out>) {
         out,
         notify: Arc::new(Notify::new()),
         cancel: inner.cancel.child_token(),
+        close: Default::default(),
     };
     (link, rx)
 }
@@ -108,7 +109,7 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
         writer,
         out_rx,
         link.notify.clone(),
-        cancel.clone(),
+        (cancel.clone(), link.close.clone()),
         inner.clone(),
         true,
     ));
@@ -143,9 +144,12 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
         };
         match next {
             Ok(Some(p)) => {
-                inner.stats.received((reader.received_bytes() - counted) as usize);
+                let bytes = (reader.received_bytes() - counted) as usize;
+                inner.stats.received(bytes);
                 counted = reader.received_bytes();
-                handle(&mut inner.state(), &mut conn, p);
+                // A frame is at most MAX_FRAME_LEN plaintext and a 16-byte Noise tag.
+                let frames = u32::try_from(bytes.div_ceil(MAX_FRAME_LEN + 16)).unwrap_or(u32::MAX);
+                handle(&mut inner.state(), &mut conn, p, frames);
                 // Over its byte budget: nothing more is read from this member until it
                 // is even again (TCP backpressure slows its sending; nothing dropped).
                 let pause = std::mem::take(&mut conn.pause);
@@ -259,7 +263,7 @@ pub(crate) async fn write_loop<W: FrameSink>(
     mut w: W,
     mut rx: mpsc::Receiver<Out>,
     notify: Arc<Notify>,
-    cancel: CancellationToken,
+    (cancel, close): (CancellationToken, CloseSlot),
     inner: Arc<Inner>,
     ping: bool,
 ) {
@@ -353,7 +357,8 @@ pub(crate) async fn write_loop<W: FrameSink>(
         }
     }
     cancel.cancel();
-    let (code, reason) = closing.unwrap_or((1000, String::new()));
+    let set_aside = close.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let (code, reason) = closing.or(set_aside).unwrap_or((1000, String::new()));
     let _ = tokio::time::timeout(Duration::from_secs(1), w.close_with(code, &reason)).await;
 }
 

@@ -4,7 +4,7 @@
 
 use super::state::State;
 use crate::group::framing::{Framing, Kind, check_key_package, framing, group_info};
-use crate::protocol::limits::{MAX_KEY_PACKAGE_LEN, MAX_KEY_PACKAGES};
+use crate::protocol::limits::{MAX_KEY_PACKAGE_LEN, MAX_KEY_PACKAGES, MAX_MLS_APPLICATION_LEN};
 use crate::protocol::{Conv, EntryBody};
 use serde_bytes::ByteBuf;
 use uuid::Uuid;
@@ -101,6 +101,17 @@ impl State {
     ) -> Result<u64, String> {
         let frame = framing(&message).map_err(|e| e.to_string())?;
         let is_commit = matches!(frame, Framing::Message { kind: Kind::Commit, .. });
+        if matches!(
+            frame,
+            Framing::Message {
+                kind: Kind::Application,
+                ..
+            }
+        ) && message.len() > MAX_MLS_APPLICATION_LEN
+        {
+            // Before, a member could post 1 MiB messages and push everyone's history out.
+            return Err(format!("a message is over {MAX_MLS_APPLICATION_LEN} bytes"));
+        }
         let info = info.map(ByteBuf::into_vec);
         let record = self.groups.get(conv);
         let next = match frame {
@@ -277,5 +288,36 @@ impl State {
         self.groups.remove(conv);
         self.pending_joins.remove(conv);
         self.departed.remove(conv);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::{Groups, MemberId, new_signature_key, signature_public};
+    use crate::host::HostOptions;
+
+    #[test]
+    fn an_application_message_over_one_frame_is_not_logged() {
+        let mut state = State::new(HostOptions::default(), new_signature_key().unwrap());
+        let me = MemberId {
+            name: "ana".into(),
+            noise: [1; 32],
+        };
+        let mut g = Groups::new(&new_signature_key().unwrap(), me).unwrap();
+        let host_key = signature_public(&new_signature_key().unwrap()).unwrap();
+        let info = g.create(&Conv::LOBBY, &host_key).unwrap();
+        state.publish_group_info("ana", &Conv::LOBBY, info).unwrap();
+        let big = g
+            .encrypt_bytes(&Conv::LOBBY, &vec![b'x'; MAX_MLS_APPLICATION_LEN])
+            .unwrap();
+        let refused = state.post_mls("ana", Uuid::new_v4(), &Conv::LOBBY, big, None, None);
+        assert!(refused.is_err_and(|e| e.contains("over")));
+        let small = g.encrypt_bytes(&Conv::LOBBY, b"hello").unwrap();
+        assert!(
+            state
+                .post_mls("ana", Uuid::new_v4(), &Conv::LOBBY, small, None, None)
+                .is_ok()
+        );
     }
 }

@@ -56,12 +56,13 @@ impl Conn {
 /// Why a registration without the invite's join secret is refused.
 pub const INVITE_ONLY: &str = "this host is invite-only: join with its invite";
 
-/// Applies one packet from `conn` to the state.
-pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket) {
+/// Applies one packet from `conn` to the state. `frames`: how many frames it came in
+/// (a packet put together from parts costs a token per frame, not one for up to 1 MiB).
+pub(crate) fn handle(state: &mut State, conn: &mut Conn, p: ClientPacket, frames: u32) {
     if matches!(p, ClientPacket::FileWant { .. } | ClientPacket::FileChunk { .. }) {
         return file_traffic(state, conn, p);
     }
-    if !conn.rate.take() {
+    if !conn.rate.take_n_at(frames, std::time::Instant::now()) {
         if let Some(id) = p.request_id() {
             let (r, b) = (state.opts.rate_per_sec, state.opts.rate_burst);
             conn.refuse(

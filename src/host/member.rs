@@ -34,7 +34,13 @@ pub(crate) struct MemberLink {
     pub notify: Arc<Notify>,
     /// Stops the connection's tasks (kicked, replaced).
     pub cancel: CancellationToken,
+    /// Why the host cancelled the link when its queue had no room for a close: the
+    /// writer closes with it (before, the member saw a normal close and no reason).
+    pub close: CloseSlot,
 }
+
+/// A close code and reason set aside for a link's writer.
+pub(crate) type CloseSlot = Arc<std::sync::Mutex<Option<(u16, String)>>>;
 
 /// A member whose link dropped: since when, and whether the others were told.
 #[derive(Debug, Clone, Copy)]

@@ -51,6 +51,20 @@ impl TokenBucket {
         self.take_at(Instant::now())
     }
 
+    /// Takes `n` tokens at once (a packet sent in `n` frames), or none.
+    pub fn take_n_at(&mut self, n: u32, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        let n = f64::from(n.max(1));
+        if self.tokens >= n {
+            self.tokens -= n;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Charges `n` tokens at `now` (bytes, for chunk traffic), going into debt if need
     /// be, and returns how long the member must wait before it may send again: the
     /// host stops reading its link that long, so chunk traffic is shaped to the
@@ -94,6 +108,16 @@ mod tests {
         let t2 = t1 + Duration::from_secs(3600);
         let n = (0..1000).filter(|_| b.take_at(t2)).count();
         assert_eq!(n, RATE_BURST as usize);
+    }
+
+    #[test]
+    fn a_packet_in_many_frames_costs_a_token_per_frame() {
+        let mut b = TokenBucket::default();
+        let t0 = Instant::now();
+        // The burst buys two 18-frame packets, not 50 of them.
+        assert!(b.take_n_at(18, t0) && b.take_n_at(18, t0));
+        assert!(!b.take_n_at(18, t0), "over the burst");
+        assert!(b.take_n_at(1, t0), "what is left still serves small packets");
     }
 
     #[test]

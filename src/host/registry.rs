@@ -171,20 +171,26 @@ impl State {
             since: Instant::now(),
             announced: false,
         });
-        // Away places are capped: past the cap, the longest-away member is let go.
+        self.cap_away();
+        self.timers.notify_one();
+    }
+
+    /// Away places are capped: past the cap, the longest-away members are let go
+    /// (whether their link dropped or the host closed it: a kick goes through `tick`).
+    fn cap_away(&mut self) {
         let mut away: Vec<(Instant, String)> = self
             .members
             .iter()
             .filter_map(|(k, m)| m.away.map(|a| (a.since, k.clone())))
             .collect();
-        if away.len() > self.opts.max_away() {
-            away.sort();
-            if let Some((_, oldest)) = away.first() {
-                let oldest = oldest.clone();
-                self.remove(&oldest);
-            }
+        let over = away.len().saturating_sub(self.opts.max_away());
+        if over == 0 {
+            return;
         }
-        self.timers.notify_one();
+        away.sort();
+        for (_, k) in away.into_iter().take(over) {
+            self.remove(&k);
+        }
     }
 
     /// A clean quit: acknowledged, the link closed normally, the member gone at once.
@@ -247,6 +253,8 @@ impl State {
     /// Announces members away past the notice delay and lets go of those past the grace
     /// period. Returns when to look again.
     pub fn tick(&mut self, now: Instant) -> Option<Instant> {
+        // Members the host disconnected (too slow to read) count against the cap too.
+        self.cap_away();
         let grace = self.opts.grace;
         let mut next: Option<Instant> = None;
         let (mut announce, mut expire) = (vec![], vec![]);
@@ -295,4 +303,48 @@ impl State {
 
 fn lobby_cursor(r: &Resume) -> Option<u64> {
     r.cursors.iter().find(|c| c.conv == Conv::LOBBY).map(|c| c.seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::HostOptions;
+    use crate::host::member::{Member, MemberLink};
+    use std::sync::Arc;
+
+    /// Members the host disconnects because they do not read (their queue is full)
+    /// keep their place like a dropped link, and are held to the same cap of away
+    /// members. Before, only a dropped link was: connections that registered and never
+    /// read kept the host "full" for the whole grace period.
+    #[test]
+    fn members_kicked_for_not_reading_count_against_the_away_cap() {
+        let opts = HostOptions {
+            max_members: 8,
+            ..HostOptions::default()
+        };
+        let mut state = State::new(opts, crate::group::new_signature_key().unwrap());
+        let mut queues = vec![];
+        for i in 0..8u8 {
+            let (out, rx) = tokio::sync::mpsc::channel(4);
+            let link = MemberLink {
+                conn: u64::from(i),
+                out,
+                notify: Arc::new(tokio::sync::Notify::new()),
+                cancel: tokio_util::sync::CancellationToken::new(),
+                close: Default::default(),
+            };
+            let name = format!("m{i}");
+            state
+                .members
+                .insert(name.clone(), Member::new(&name, [i; 32], link, false));
+            queues.push(rx);
+        }
+        for i in 0..8 {
+            state.kick(&format!("m{i}"), "disconnected: you did not read your messages");
+        }
+        state.tick(Instant::now());
+        let away = state.members.values().filter(|m| m.away.is_some()).count();
+        assert_eq!(away, 4, "half the member cap");
+        assert!(state.members.contains_key("m7") && !state.members.contains_key("m0"));
+    }
 }

@@ -151,7 +151,7 @@ impl Host {
             sink,
             out_rx,
             link.notify.clone(),
-            cancel.clone(),
+            (cancel.clone(), link.close.clone()),
             inner.clone(),
             false,
         ));
@@ -173,7 +173,7 @@ impl Host {
                 tokio::select! {
                     _ = cancel.cancelled() => break,
                     p = from_user.recv() => match p {
-                        Some(p) => handle(&mut inner.state(), &mut conn, p),
+                        Some(p) => handle(&mut inner.state(), &mut conn, p, 1),
                         None => break,
                     },
                 }
@@ -231,12 +231,18 @@ async fn presence(inner: Arc<Inner>) {
 
 async fn iroh_accept_loop(ep: iroh::Endpoint, host: Host) {
     loop {
+        // A connection slot first, as for TCP: QUIC connections beyond the cap wait
+        // in the endpoint, not as tasks of ours (before, any number of them could).
+        let slot = tokio::select! {
+            _ = host.inner.cancel.cancelled() => break,
+            p = host.inner.connections.clone().acquire_owned() => p,
+        };
         let incoming = tokio::select! {
             _ = host.inner.cancel.cancelled() => break,
             i = ep.accept() => i,
         };
         let Some(incoming) = incoming else { break };
-        let host = host.clone();
+        let inner = host.inner.clone();
         tokio::spawn(async move {
             let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
                 let conn = incoming.await.map_err(|e| IrohError::Stream(e.to_string()))?;
@@ -244,7 +250,7 @@ async fn iroh_accept_loop(ep: iroh::Endpoint, host: Host) {
             })
             .await;
             match stream {
-                Ok(Ok(s)) => host.serve(s),
+                Ok(Ok(s)) => serve_remote(inner, Box::new(s), slot.ok()).await,
                 Ok(Err(e)) => tracing::debug!(%e, "iroh connection failed"),
                 Err(_) => tracing::debug!("iroh connection timed out"),
             }

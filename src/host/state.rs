@@ -243,6 +243,7 @@ pub(crate) fn close_link(link: &MemberLink, code: u16, reason: &str) {
             })
             .is_ok();
     if !sent {
+        *link.close.lock().unwrap_or_else(|p| p.into_inner()) = Some((code, reason.to_string()));
         link.cancel.cancel();
     }
 }

@@ -4,10 +4,11 @@
 
 use super::state::{State, encode};
 use crate::crypto::chunks::chunk_count;
-use crate::protocol::limits::{FILE_CACHE_BYTES, FILE_CHUNK, FILE_WINDOW_CHUNKS, MAX_OPEN_TRANSFERS};
+use crate::protocol::limits::{FILE_CACHE_BYTES, FILE_CHUNK, FILE_STALL, FILE_WINDOW_CHUNKS, MAX_OPEN_TRANSFERS};
 use crate::protocol::units::human;
 use crate::protocol::{Conv, Frames, HostPacket};
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::time::Instant;
 use uuid::Uuid;
 
 /// What a receiver of a transfer that is gone is told.
@@ -25,8 +26,8 @@ pub(crate) struct Transfer {
     owner: String,
     conv: Conv,
     chunks: u32,
-    /// Indices asked of the sender and not arrived yet.
-    asked: BTreeSet<u32>,
+    /// Indices asked of the sender and not arrived yet, with when they were asked.
+    asked: BTreeMap<u32, Instant>,
     /// Per receiver (member key), the indices it wants and has not got.
     wants: HashMap<String, BTreeSet<u32>>,
 }
@@ -96,7 +97,7 @@ impl State {
                 owner: me.to_string(),
                 conv,
                 chunks,
-                asked: BTreeSet::new(),
+                asked: BTreeMap::new(),
                 wants: HashMap::new(),
             },
         );
@@ -124,6 +125,7 @@ impl State {
         let end = from.saturating_add(count.min(FILE_WINDOW_CHUNKS)).min(t.chunks);
         let mut ready = vec![];
         let mut ask = vec![];
+        let now = Instant::now();
         {
             let Transfers { open, cache, .. } = &mut self.transfers;
             let Some(t) = open.get_mut(&transfer) else { return };
@@ -137,9 +139,13 @@ impl State {
                     Some((_, _, f)) => ready.push(f.clone()),
                     None => {
                         // Asked again by the same receiver: what went to the sender
-                        // may be lost, so the sender is asked again too.
+                        // may be lost, so the sender is asked again too, but at most
+                        // once per FILE_STALL (before, every repeat went on, and a
+                        // receiver could fill the sender's queue and get it cut off).
                         let again = !wanted.insert(i);
-                        if t.asked.insert(i) || again {
+                        let stale = t.asked.get(&i).is_some_and(|at| now.duration_since(*at) >= FILE_STALL);
+                        if !t.asked.contains_key(&i) || again && stale {
+                            t.asked.insert(i, now);
                             ask.push(i);
                         }
                     }
@@ -175,7 +181,7 @@ impl State {
         if data.len() > FILE_CHUNK + crate::crypto::chunks::CHUNK_TAG_LEN {
             return Err(format!("a chunk of {} bytes is over the limit", data.len()));
         }
-        if !t.asked.remove(&index) {
+        if t.asked.remove(&index).is_none() {
             // Nobody asked (a resend after a reconnect): nothing to do.
             return Ok(());
         }
@@ -251,10 +257,58 @@ impl State {
             .open
             .iter()
             .filter(|(_, t)| t.owner == k && !t.asked.is_empty())
-            .map(|(id, t)| (*id, t.asked.iter().copied().collect()))
+            .map(|(id, t)| (*id, t.asked.keys().copied().collect()))
             .collect();
         for (t, indices) in again {
             self.send(k, &HostPacket::FileWanted { transfer: t, indices });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::HostOptions;
+    use crate::host::member::{Member, MemberLink, Out};
+    use std::sync::Arc;
+
+    /// A receiver asking for the same chunk again and again: the sender is asked once
+    /// per `FILE_STALL`, not once per repeat (which could fill its queue and cut it off).
+    #[test]
+    fn repeated_wants_reach_the_sender_once_per_stall() {
+        let mut state = State::new(HostOptions::default(), crate::group::new_signature_key().unwrap());
+        let mut queues = HashMap::new();
+        for (i, name) in ["ana", "bob"].into_iter().enumerate() {
+            let (out, rx) = tokio::sync::mpsc::channel(64);
+            let link = MemberLink {
+                conn: i as u64,
+                out,
+                notify: Arc::new(tokio::sync::Notify::new()),
+                cancel: tokio_util::sync::CancellationToken::new(),
+                close: Default::default(),
+            };
+            state
+                .members
+                .insert(name.into(), Member::new(name, [i as u8; 32], link, false));
+            queues.insert(name, rx);
+        }
+        let transfer = Uuid::new_v4();
+        let size = 10 * FILE_CHUNK as u64;
+        state
+            .file_open("ana", transfer, Conv::LOBBY, size, chunk_count(size) as u32)
+            .unwrap();
+        for _ in 0..20 {
+            state.file_want("bob", transfer, 0, 1);
+        }
+        let ana = queues.get_mut("ana").unwrap();
+        let mut wanted = 0;
+        while let Ok(o) = ana.try_recv() {
+            if let Out::Frames(Frames::One(f)) = o
+                && matches!(crate::protocol::codec::decode(&f), Ok(HostPacket::FileWanted { .. }))
+            {
+                wanted += 1;
+            }
+        }
+        assert_eq!(wanted, 1);
     }
 }

@@ -14,6 +14,11 @@ pub const NOISE_MAX_PLAINTEXT: usize = NOISE_MAX_MESSAGE - 16;
 /// length before parsing so a hostile frame costs at most this much memory.
 pub const MAX_FRAME_LEN: usize = 60 * 1024;
 
+/// Largest MLS application message the host orders into a log: one frame (a chat
+/// message of `MAX_BODY_LEN` fits with room to spare). Commits and Welcomes may be
+/// larger (a big group's tree), up to a packet.
+pub const MAX_MLS_APPLICATION_LEN: usize = MAX_FRAME_LEN;
+
 /// Largest WebSocket message we accept: one Noise message, never more.
 pub const MAX_WS_MESSAGE: usize = NOISE_MAX_MESSAGE;
 

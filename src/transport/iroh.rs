@@ -1,7 +1,7 @@
 //! iroh mode's byte stream: an iroh QUIC endpoint (ALPN `severus/1`) with the persisted
 //! Ed25519 key, tickets, relay choice, and one bi-stream joined into a duplex stream.
 
-use iroh::endpoint::{Connection, RecvStream, SendStream, presets};
+use iroh::endpoint::{Connection, RecvStream, SendStream, VarInt, presets};
 use iroh::{Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey, Watcher};
 use iroh_tickets::endpoint::EndpointTicket;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -123,6 +123,23 @@ fn shorten(s: &str) -> String {
     out
 }
 
+/// Bytes a peer may have in flight to us on one QUIC connection (its one stream).
+pub const STREAM_WINDOW: u32 = 1 << 20;
+
+/// What one QUIC connection may hold at us. A session is one two-way stream that the
+/// client opens: a host takes one from each peer and a client none, no one-way
+/// streams and no datagrams. Before, QUIC's defaults let a peer open 200 streams with
+/// 1.25 MB of buffer each, outside every limit of ours.
+fn quic_limits(accept: bool) -> iroh::endpoint::QuicTransportConfig {
+    iroh::endpoint::QuicTransportConfig::builder()
+        .max_concurrent_bidi_streams(VarInt::from_u32(u32::from(accept)))
+        .max_concurrent_uni_streams(VarInt::from_u32(0))
+        .stream_receive_window(VarInt::from_u32(STREAM_WINDOW))
+        .receive_window(VarInt::from_u32(STREAM_WINDOW))
+        .datagram_receive_buffer_size(None)
+        .build()
+}
+
 /// Binds an endpoint with `secret` (the persisted key for hosts, a fresh one for
 /// clients). `accept` makes it accept our ALPN.
 pub async fn bind(secret: &[u8; 32], opts: &IrohOptions, accept: bool) -> Result<Endpoint, IrohError> {
@@ -135,6 +152,7 @@ pub async fn bind(secret: &[u8; 32], opts: &IrohOptions, accept: bool) -> Result
     if accept {
         b = b.alpns(vec![ALPN.to_vec()]);
     }
+    b = b.transport_config(quic_limits(accept));
     if opts.bind.is_some() || opts.port.is_some() {
         let addr = SocketAddr::new(
             opts.bind.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),

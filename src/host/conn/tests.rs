@@ -24,6 +24,7 @@ fn state_with_room() -> (State, mpsc::Receiver<Out>, uuid::Uuid) {
         out,
         notify: Arc::new(Notify::new()),
         cancel: CancellationToken::new(),
+        close: Default::default(),
     };
     state
         .members
@@ -148,7 +149,14 @@ const MEMBER_TASK_BYTES: usize = 2048;
 async fn an_idle_members_tasks_are_small() {
     let (w, _client, inner) = loopback_writer().await;
     let (link, rx) = new_link(&inner);
-    let writer = write_loop(w, rx, link.notify.clone(), link.cancel.clone(), inner.clone(), true);
+    let writer = write_loop(
+        w,
+        rx,
+        link.notify.clone(),
+        (link.cancel.clone(), link.close.clone()),
+        inner.clone(),
+        true,
+    );
     let (io, _other) = tokio::io::duplex(64);
     let reader = serve_remote(inner.clone(), Box::new(io), None);
     let sizes = (std::mem::size_of_val(&writer), std::mem::size_of_val(&reader));
@@ -156,4 +164,42 @@ async fn an_idle_members_tasks_are_small() {
         sizes.0 <= MEMBER_TASK_BYTES && sizes.1 <= MEMBER_TASK_BYTES,
         "writer and reader tasks: {sizes:?} bytes"
     );
+}
+
+/// A member whose queue is full is closed with the reason (policy code), though the
+/// reason could not be queued. Before, it saw a normal close and no reason.
+#[tokio::test]
+async fn a_member_closed_for_a_full_queue_is_told_why() {
+    let (w, client, inner) = loopback_writer().await;
+    let (link, rx) = new_link(&inner);
+    // The queue is full: nothing more fits, the close included.
+    while link.out.try_send(Out::Member("nobody".into())).is_ok() {}
+    crate::host::state::close_link(&link, CLOSE_POLICY, "disconnected: you did not read your messages");
+    let writer = tokio::spawn(write_loop(
+        w,
+        rx,
+        link.notify.clone(),
+        (link.cancel.clone(), link.close.clone()),
+        inner.clone(),
+        false,
+    ));
+    let (mut r, _w) = client.split();
+    let got = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match r.recv::<HostPacket>().await {
+                Ok(Some(_)) => continue,
+                other => return other,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    match got {
+        Err(SessionError::ClosedWith { code, reason }) => {
+            assert_eq!(code, CLOSE_POLICY);
+            assert!(reason.contains("did not read"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    writer.await.unwrap();
 }
