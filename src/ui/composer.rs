@@ -5,6 +5,7 @@
 use super::files::Attach;
 use super::model::{Conv, LinkState};
 use super::state::AppState;
+use crate::protocol::limits::MAX_BODY_LEN;
 use crate::service::{Command, FileTarget};
 use dioxus::html::HasFileData;
 use dioxus::prelude::*;
@@ -107,6 +108,15 @@ pub fn Composer() -> Element {
         if text.trim().is_empty() {
             return;
         }
+        if text.len() > MAX_BODY_LEN {
+            // Said before anything is sent, and the draft stays to be shortened
+            // (before, it was cleared and the service refused the whole text).
+            let n = text.len();
+            state.model.write().toast(format!(
+                "The message is too long ({n} bytes, at most {MAX_BODY_LEN}): shorten it"
+            ));
+            return;
+        }
         let cmd = if let Some(path) = text.strip_prefix("/file ").map(str::trim).filter(|p| !p.is_empty()) {
             Command::SendFile {
                 to: target(&c2, &t2),
@@ -150,7 +160,9 @@ pub fn Composer() -> Element {
                     draft.set(e.value());
                 },
                 onkeydown: move |e: KeyboardEvent| {
-                    if e.key() == Key::Enter && !e.modifiers().shift() {
+                    // Not while an input method is still composing (Chinese, Japanese):
+                    // its Enter picks the characters.
+                    if e.key() == Key::Enter && !e.modifiers().shift() && !e.is_composing() {
                         e.prevent_default();
                         send2();
                     }

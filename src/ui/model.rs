@@ -13,6 +13,9 @@ pub const CHART_SAMPLES: usize = 60;
 /// Toasts shown at once; older ones drop off.
 pub const MAX_TOASTS: usize = 4;
 
+/// The longest a toast's text is shown (longer is cut, with "…").
+pub const MAX_TOAST_CHARS: usize = 300;
+
 /// How long a typing note shows without news (the sender repeats it every 3 s).
 pub const TYPING_SHOWN_MS: u64 = 6_000;
 
@@ -43,6 +46,10 @@ impl Model {
                 self.reset_chat();
             }
             Event::Connecting { target } => {
+                // A new connection (reconnects do not say this): nothing of the last
+                // host stays on screen (before, a reconnect that gave up left its
+                // rooms, DMs and unread counts for the next host).
+                self.reset_chat();
                 self.screen = Screen::Connecting { target };
                 self.link = LinkState::Connecting;
             }
@@ -51,7 +58,11 @@ impl Model {
                 self.host_label = host;
                 self.screen = Screen::Chat;
                 self.link = LinkState::Online;
-                self.dialog = None;
+                // Only the questions that connecting asked are answered now; a dialog
+                // the user opened stays (reconnects say Connected too).
+                if matches!(self.dialog, Some(Dialog::NeedsTrust { .. } | Dialog::Changed { .. })) {
+                    self.dialog = None;
+                }
             }
             Event::NeedsTrust { host, identity } => self.dialog = Some(Dialog::NeedsTrust { host, identity }),
             Event::IdentityChanged { host, old, new } => self.dialog = Some(Dialog::Changed { host, old, new }),
@@ -237,12 +248,22 @@ impl Model {
             }
             Event::Rooms { rooms } => self.rooms = rooms,
             Event::RoomJoined { room_id, name, .. } => {
-                self.joined.insert(room_id, name);
-                self.open(Conv::Room(room_id));
+                // Opened when newly joined only: after a reconnect every room is joined
+                // again, and before, the window switched to it under the user's hands
+                // (a DM being typed went to the room).
+                if self.joined.insert(room_id, name).is_none() {
+                    self.open(Conv::Room(room_id));
+                }
             }
             Event::RoomMembers { .. } => {}
             Event::RoomLeft { room_id, .. } => {
                 self.joined.remove(&room_id);
+                // What counted for it goes too (before, its unread count stayed in
+                // the window's title for good).
+                let conv = Conv::Room(room_id);
+                self.unread.remove(&conv);
+                self.new_marks.remove(&conv);
+                self.typing.remove(&conv);
                 if self.current == Conv::Room(room_id) {
                     self.open(Conv::Lobby);
                 }

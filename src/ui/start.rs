@@ -163,7 +163,7 @@ pub fn StartScreen() -> Element {
                         input { id: "target", value: "{target}", placeholder: if quic { "sev1… or endpoint…" } else { "sev1… or 192.168.1.20:3000" },
                             autocomplete: "off", spellcheck: false,
                             oninput: move |e| target.set(e.value()),
-                            onkeydown: move |e: KeyboardEvent| if e.key() == Key::Enter { connect(()) } }
+                            onkeydown: move |e: KeyboardEvent| if e.key() == Key::Enter && !e.is_composing() { connect(()) } }
                         button { id: "paste", class: "small", title: "Paste from the clipboard",
                             onclick: move |_| {
                                 spawn(async move {

@@ -1,7 +1,7 @@
 //! Where the UI's lines go: chat lines (unread counts, dividers, flags), system notes,
 //! toasts, and the titles and conversations the events name.
 
-use super::{Conv, Delivery, Line, LineKind, MAX_TOASTS, Model, NEW_MESSAGES};
+use super::{Conv, Delivery, Line, LineKind, MAX_TOAST_CHARS, MAX_TOASTS, Model, NEW_MESSAGES};
 use crate::protocol::name_key;
 use uuid::Uuid;
 
@@ -12,7 +12,13 @@ pub(super) fn now() -> String {
 impl Model {
     pub fn toast(&mut self, text: impl Into<String>) {
         self.next_toast += 1;
-        self.toasts.push((self.next_toast, text.into()));
+        // A long one (a failed message's whole text) would push its close button off
+        // the screen: cut to `MAX_TOAST_CHARS`.
+        let mut text: String = text.into();
+        if text.chars().count() > MAX_TOAST_CHARS {
+            text = text.chars().take(MAX_TOAST_CHARS).collect::<String>() + "…";
+        }
+        self.toasts.push((self.next_toast, text));
         if self.toasts.len() > MAX_TOASTS {
             self.toasts.remove(0);
         }

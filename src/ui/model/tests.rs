@@ -110,11 +110,23 @@ fn rooms_open_when_joined_and_close_to_the_lobby() {
         room: Some("ops".into()),
     });
     assert_eq!(m.lines(&Conv::Room(r))[0].kind, LineKind::System);
+    m.open(Conv::Lobby);
+    m.apply(Event::Message {
+        id: Uuid::new_v4(),
+        room_id: Some(r),
+        room_name: "ops".into(),
+        from: "bob".into(),
+        body: "unread".into(),
+        own: false,
+        at: 0,
+    });
+    assert_eq!(m.unread.get(&Conv::Room(r)), Some(&1));
     m.apply(Event::RoomLeft {
         room_id: r,
         name: "ops".into(),
     });
     assert_eq!(m.current, Conv::Lobby);
+    assert!(m.unread.is_empty(), "a left room's count goes with it");
 }
 
 #[test]
@@ -282,4 +294,55 @@ fn after_a_resume_new_messages_start_with_a_divider_once() {
     m.apply(Event::Reconnected { resumed: false });
     lobby_message(&mut m, "x");
     assert!(m.lines(&Conv::Lobby).iter().all(|l| l.kind != LineKind::Divider));
+}
+
+/// A reconnect says Connected and RoomJoined again: the conversation being typed in
+/// and an open dialog stay. Before, the window switched to the room (a DM being typed
+/// went there) and closed the dialog. A new connection starts clean: before, a host
+/// given up on left its rooms and DMs on screen for the next one.
+#[test]
+fn a_reconnect_keeps_the_open_conversation_and_a_new_connection_starts_clean() {
+    let mut m = connected();
+    let r = Uuid::new_v4();
+    let joined = |m: &mut Model| {
+        m.apply(Event::RoomJoined {
+            room_id: r,
+            name: "ops".into(),
+            members: vec![],
+        })
+    };
+    joined(&mut m);
+    m.open(Conv::Dm("bob".into()));
+    m.apply(Event::SafetyNumber {
+        name: "bob".into(),
+        number: crate::crypto::Fingerprint([1; 32]),
+        verified: false,
+    });
+    m.apply(Event::Reconnecting {
+        attempt: 1,
+        delay_ms: 500,
+    });
+    m.apply(Event::Connected {
+        me: "me_".into(),
+        host: "127.0.0.1:3000".into(),
+    });
+    joined(&mut m);
+    assert_eq!(m.current, Conv::Dm("bob".into()));
+    assert!(matches!(m.dialog, Some(Dialog::Verify { .. })));
+
+    m.apply(Event::Connecting {
+        target: "10.0.0.9:3000".into(),
+    });
+    assert!(m.joined.is_empty() && m.dialog.is_none());
+    assert_eq!(m.current, Conv::Lobby);
+}
+
+/// A toast holding a failed message's whole text is cut, so its close button stays
+/// on the screen.
+#[test]
+fn a_long_toast_is_cut() {
+    let mut m = Model::default();
+    m.toast("é".repeat(10_000));
+    assert_eq!(m.toasts[0].1.chars().count(), MAX_TOAST_CHARS + 1);
+    assert!(m.toasts[0].1.ends_with('…'));
 }
