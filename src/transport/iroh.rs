@@ -265,4 +265,34 @@ mod tests {
         ));
         assert!("not a url".parse::<RelayChoice>().is_err());
     }
+
+    /// A peer gets one two-way stream to a host endpoint: a second waits for good
+    /// (before, QUIC's defaults let it open 100 two-way and 100 one-way streams, each
+    /// with its own buffer, outside every limit of ours).
+    #[tokio::test]
+    async fn a_peer_gets_one_stream_to_a_host() {
+        let opts = IrohOptions {
+            relay: RelayChoice::Disabled,
+            bind: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            port: None,
+        };
+        let host = bind(&[7; 32], &opts, true).await.unwrap();
+        let client = bind(&[8; 32], &opts, false).await.unwrap();
+        let addr = host.addr();
+        let accepting = tokio::spawn(async move {
+            let conn = host.accept().await.unwrap().await.unwrap();
+            let (_s, mut r) = conn.accept_bi().await.unwrap();
+            let mut b = [0u8; 1];
+            r.read_exact(&mut b).await.unwrap();
+            (host, conn)
+        });
+        let conn = client.connect(addr, ALPN).await.unwrap();
+        let (mut s1, _r1) = conn.open_bi().await.unwrap();
+        s1.write_all(b"a").await.unwrap();
+        let (_host, _conn) = accepting.await.unwrap();
+        let second = tokio::time::timeout(Duration::from_millis(500), conn.open_bi()).await;
+        assert!(second.is_err(), "a second stream was opened");
+        let uni = tokio::time::timeout(Duration::from_millis(200), conn.open_uni()).await;
+        assert!(uni.is_err(), "a one-way stream was opened");
+    }
 }
