@@ -111,6 +111,8 @@ impl Runner {
             Command::MarkRead { conv } => {
                 if let Some(c) = self.conv_of(&conv) {
                     self.chat.mark_read(&c);
+                    // The receipt is due now: before, it waited for the next packet.
+                    self.flush_outbox().await;
                 }
             }
             Command::Typing { conv, on } => self.typing(conv, on).await,

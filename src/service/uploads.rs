@@ -262,6 +262,7 @@ impl Runner {
         u.last_asked = tokio::time::Instant::now();
         let mut out = vec![];
         let mut unreadable = None;
+        let mut ended = false;
         for index in indices.into_iter().filter(|i| *i < u.chunks) {
             let at = u64::from(index) * CHUNK_LEN as u64;
             let len = (u.size.saturating_sub(at)).min(CHUNK_LEN as u64) as usize;
@@ -280,6 +281,7 @@ impl Runner {
                 break;
             }
             let last = index + 1 == u.chunks;
+            ended |= last;
             match seal_chunk_vec(&u.key, transfer.as_bytes(), index, last, plain) {
                 Ok(data) => {
                     u.served += len as u64;
@@ -288,7 +290,7 @@ impl Runner {
                 Err(e) => tracing::warn!(%e, "cannot seal a chunk"),
             }
         }
-        let progress = u.progress(transfer);
+        let progress = u.progress(transfer, ended);
         for p in out {
             self.send_raw(p);
         }
@@ -362,10 +364,12 @@ impl Runner {
 }
 
 impl Upload {
-    /// A progress event, if one is due.
-    fn progress(&mut self, transfer: Uuid) -> Option<Event> {
+    /// A progress event, if one is due; always when the last chunk went (`ended`):
+    /// before, that report could fall between two due ones, and the window's card
+    /// said "sending 90%" for good.
+    fn progress(&mut self, transfer: Uuid, ended: bool) -> Option<Event> {
         let now = tokio::time::Instant::now();
-        if self.reported.is_some_and(|t| now < t + PROGRESS_EVERY) {
+        if !ended && self.reported.is_some_and(|t| now < t + PROGRESS_EVERY) {
             return None;
         }
         self.reported = Some(now);

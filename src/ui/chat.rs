@@ -153,6 +153,19 @@ fn Conversations() -> Element {
     }
 }
 
+/// Opens `conv`; what it shows is read now if the window has the focus (before, the
+/// others saw no read receipt until the focus changed or a message came).
+fn open_and_read(state: &mut AppState, tx: &Coroutine<Command>, conv: Conv) {
+    let read = {
+        let mut m = state.model.write();
+        m.open(conv.clone());
+        m.focused.then(|| m.target(&conv))
+    };
+    if let Some(conv) = read {
+        tx.send(Command::MarkRead { conv });
+    }
+}
+
 #[component]
 fn ConvItem(conv: Conv) -> Element {
     let mut state = use_context::<AppState>();
@@ -170,7 +183,7 @@ fn ConvItem(conv: Conv) -> Element {
     let c2 = conv.clone();
     rsx! {
         li { class: if active { "active" },
-            button { class: "row", onclick: move |_| state.model.write().open(c2.clone()),
+            button { class: "row", onclick: move |_| open_and_read(&mut state, &tx, c2.clone()),
                 span { "{label}" }
                 if unread > 0 { span { class: "badge", "{unread}" } }
             }
@@ -187,6 +200,7 @@ fn ConvItem(conv: Conv) -> Element {
 #[component]
 fn Members() -> Element {
     let mut state = use_context::<AppState>();
+    let tx = use_coroutine_handle::<Command>();
     let m = state.model.read();
     let me = m.me.as_deref().map(name_key);
     let users = m.users.clone();
@@ -202,7 +216,7 @@ fn Members() -> Element {
                             span { class: "row muted", span { span { class: "dot" } "{u.name} (you)" } }
                         } else {
                             button { class: "row", title: if u.away { "Away: messages wait for their return" } else { "Direct message" },
-                                onclick: move |_| state.model.write().open(Conv::Dm(name_key(&u.name))),
+                                onclick: move |_| open_and_read(&mut state, &tx, Conv::Dm(name_key(&u.name))),
                                 span { span { class: "dot" } "{u.name}"
                                     if changed.contains(&name_key(&u.name)) {
                                         span { class: "changed-badge", title: "Safety number changed: verify again", "!" }

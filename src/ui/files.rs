@@ -96,6 +96,14 @@ fn FileActions(item: FileItem, tx: Coroutine<Command>) -> Element {
                         tx.send(Command::Download { transfer: t });
                     }, "Download" }
                 },
+                // A download that failed or was cancelled may be tried again (the
+                // sender may be back); before, the card had no button left.
+                FileState::Failed { .. } if !item.own => rsx! {
+                    button { class: "small", id: "download-{t}", onclick: move |_| {
+                        state.model.write().file_requested(t);
+                        tx.send(Command::Download { transfer: t });
+                    }, "Try again" }
+                },
                 FileState::Moving { .. } => rsx! {
                     button { class: "small", id: "cancel-{t}", onclick: move |_| {
                         state.model.write().file_cancelled(t);

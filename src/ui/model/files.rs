@@ -103,6 +103,12 @@ impl Model {
     /// Bytes moved (`now` in ms, for the speed).
     pub fn file_progress(&mut self, transfer: Uuid, done: u64, now: u64) {
         let Some(f) = self.files.get_mut(&transfer) else { return };
+        if f.own && done >= f.size {
+            // All of ours went out once: sent (more receivers only add to `done`).
+            f.state = FileState::Sent;
+            f.started = None;
+            return;
+        }
         let started = *f.started.get_or_insert(now);
         let secs = (now.saturating_sub(started) as f64 / 1000.0).max(0.001);
         let bytes_per_sec = if now > started { (done as f64 / secs) as u64 } else { 0 };

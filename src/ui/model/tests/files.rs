@@ -116,4 +116,13 @@ fn files_show_as_cards_that_move_save_and_fail() {
     });
     assert_eq!(m.files[&mine.transfer].state, FileState::Sent);
     assert!(m.lines(&Conv::Lobby).last().unwrap().own);
+    // Going out, then all of it went: sent again (before, it stayed "sending 50%"
+    // when the last report was the one at half).
+    m.file_progress(mine.transfer, 5, 1_000);
+    assert!(matches!(
+        m.files[&mine.transfer].state,
+        FileState::Moving { done: 5, .. }
+    ));
+    m.file_progress(mine.transfer, 10, 2_000);
+    assert_eq!(m.files[&mine.transfer].state, FileState::Sent);
 }
