@@ -2,6 +2,7 @@
 //! service owns the host, the link to a host, and every task.
 
 mod backoff;
+mod cancel;
 mod command;
 mod commands;
 mod connect;

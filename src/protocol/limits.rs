@@ -83,6 +83,13 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(15);
 /// is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A client's write that does not move for this long (one packet handed to the socket,
+/// or a flush) ends its link: a host that stopped reading, or a path that died while
+/// the host's pings still came. The service then reconnects. Each step is at most a
+/// packet or the WebSocket layer's write buffer (128 KiB), so a link slower than about
+/// 35 kbit/s would end too.
+pub const LINK_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Entries a host keeps per conversation log by default (`host --log-entries`).
 pub const LOG_ENTRIES: usize = 1000;
 

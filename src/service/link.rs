@@ -16,13 +16,36 @@ impl Runner {
         self.memory_path = None;
         self.target = Some((target.clone(), name.clone(), net.clone()));
         self.emit(Event::Connecting { target: target.clone() }).await;
-        match self.establish(&target, name, &net).await {
-            Ok(path) => {
+        match self.establish_unless_cancelled(&target, name, &net).await {
+            Some(Ok(path)) => {
                 if let Some(kind) = path {
                     self.emit(Event::Path { kind }).await;
                 }
             }
-            Err(e) => self.emit(e).await,
+            Some(Err(e)) => self.emit(e).await,
+            // The user cancelled: back to the start, as after a disconnect.
+            None => {
+                self.link = None;
+                self.target = None;
+                self.chat = ChatState::default();
+                self.emit(Event::Disconnected { reason: None }).await;
+            }
+        }
+    }
+
+    /// `establish`, or None as soon as the user disconnects (a host that never
+    /// answers held the attempt for the handshake timeout, every route in turn).
+    async fn establish_unless_cancelled(
+        &mut self,
+        target: &str,
+        name: String,
+        net: &IrohOptions,
+    ) -> Option<Result<Option<PathKind>, Event>> {
+        let cancel = self.cancel.clone();
+        let watch = cancel.watch();
+        tokio::select! {
+            r = self.establish(target, name, net) => Some(r),
+            _ = watch.cancelled() => None,
         }
     }
 
@@ -76,10 +99,16 @@ impl Runner {
         let (Some(r), Some((target, name, net))) = (self.reconnect.take(), self.target.clone()) else {
             return;
         };
-        match self.establish(&target, name, &net).await {
+        match self.establish_unless_cancelled(&target, name, &net).await {
             // Rooms and unanswered requests follow once the host welcomes us.
-            Ok(_) => self.resuming = true,
-            Err(Event::ConnectFailed { reason }) => {
+            Some(Ok(_)) => self.resuming = true,
+            // The user cancelled: the Disconnect that follows ends the reconnect (with
+            // what waits reported failed), as it does between attempts.
+            None => {
+                self.link = None;
+                self.reconnect = Some(r);
+            }
+            Some(Err(Event::ConnectFailed { reason })) => {
                 let attempt = r.attempt + 1;
                 let delay = backoff(attempt);
                 tracing::debug!(%reason, attempt, "reconnect failed");
@@ -94,7 +123,7 @@ impl Runner {
                 .await;
             }
             // Trust questions (a removed pin, a changed identity) end the reconnect.
-            Err(e) => {
+            Some(Err(e)) => {
                 self.emit(e).await;
                 self.give_up("the host's identity could not be confirmed").await;
             }

@@ -2,6 +2,7 @@
 //! turns packets into events, pings, reports host stats, and drains before quitting.
 
 use super::backoff::Reconnect;
+use super::cancel::ConnectCancel;
 use super::command::Command;
 use super::connect::ClientEndpoint;
 use crate::client::{ChatState, Event};
@@ -57,11 +58,16 @@ pub enum ServiceError {
 pub struct ServiceHandle {
     tx: mpsc::Sender<Command>,
     identity: Arc<Identity>,
+    cancel: Arc<ConnectCancel>,
 }
 
 impl ServiceHandle {
-    /// Queues a command; false if the service has stopped.
+    /// Queues a command; false if the service has stopped. `Disconnect` also stops a
+    /// connect under way at once (the command itself follows in turn).
     pub async fn send(&self, cmd: Command) -> bool {
+        if matches!(cmd, Command::Disconnect) {
+            self.cancel.fire();
+        }
         self.tx.send(cmd).await.is_ok()
     }
 
@@ -98,7 +104,9 @@ fn start(
         |d| d.join(DOWNLOADS_DIR),
     );
     let (ev_tx, ev_rx) = mpsc::channel(1024);
+    let cancel = Arc::new(ConnectCancel::default());
     let runner = Runner {
+        cancel: cancel.clone(),
         identity: identity.clone(),
         verifier,
         events: ev_tx,
@@ -126,7 +134,14 @@ fn start(
         typed: Default::default(),
     };
     tokio::spawn(runner.run(cmd_rx));
-    (ServiceHandle { tx: cmd_tx, identity }, ev_rx)
+    (
+        ServiceHandle {
+            tx: cmd_tx,
+            identity,
+            cancel,
+        },
+        ev_rx,
+    )
 }
 
 pub(super) struct Runner {
@@ -175,6 +190,8 @@ pub(super) struct Runner {
     pub(super) typed: std::collections::HashMap<crate::protocol::Conv, tokio::time::Instant>,
     /// When to commit host proposals nobody committed.
     pub(super) commit_at: Option<tokio::time::Instant>,
+    /// Fired by the handle's `Disconnect`: stops a connect under way.
+    pub(super) cancel: Arc<ConnectCancel>,
 }
 
 async fn next_packet(link: &mut Option<Link>) -> Option<HostPacket> {

@@ -2,10 +2,11 @@
 //! whether the host is across the network (pumped through a session) or in this process.
 
 use super::{SessionError, SessionReader, SessionWriter};
-use crate::protocol::limits::OUTBOUND_QUEUE;
+use crate::protocol::limits::{LINK_WRITE_TIMEOUT, OUTBOUND_QUEUE};
 use crate::protocol::{ClientPacket, HostPacket};
 use crate::transport::ws::CLOSE_UNSUPPORTED;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -28,15 +29,27 @@ impl Link {
     }
 
     /// Pumps an established session through bounded channels: a reader task (which
-    /// ends the link after the idle timeout without any sign of life) and a writer task.
+    /// ends the link after the idle timeout without any sign of life) and a writer task
+    /// (which ends it when a write does not move for `LINK_WRITE_TIMEOUT`).
     pub fn spawn(reader: SessionReader, writer: SessionWriter) -> Self {
+        Self::spawn_with(reader, writer, LINK_WRITE_TIMEOUT)
+    }
+
+    /// `spawn` with another write time limit (tests shorten it).
+    pub fn spawn_with(reader: SessionReader, writer: SessionWriter, write_limit: Duration) -> Self {
         let (in_tx, in_rx) = mpsc::channel(OUTBOUND_QUEUE);
         let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
         let reason = Arc::new(Mutex::new(None));
         let cancel = CancellationToken::new();
         let close = Arc::new(Mutex::new(None));
         tokio::spawn(read_pump(reader, in_tx, reason.clone(), cancel.clone(), close.clone()));
-        tokio::spawn(write_pump(writer, out_rx, reason.clone(), cancel, close));
+        let pump = WritePump {
+            reason: reason.clone(),
+            cancel,
+            close,
+            limit: write_limit,
+        };
+        tokio::spawn(pump.run(writer, out_rx));
         Link {
             tx: out_tx,
             rx: in_rx,
@@ -95,42 +108,65 @@ async fn read_pump(
     cancel.cancel();
 }
 
-async fn write_pump(
-    mut writer: SessionWriter,
-    mut rx: mpsc::Receiver<ClientPacket>,
+/// What the writer task shares with the reader, and its time limit per step.
+struct WritePump {
     reason: Arc<Mutex<Option<String>>>,
     cancel: CancellationToken,
     close: CloseRequest,
-) {
-    let cancelled = cancel.cancelled();
-    tokio::pin!(cancelled);
-    loop {
-        let p = tokio::select! {
-            _ = &mut cancelled => break,
-            p = rx.recv() => p,
+    limit: Duration,
+}
+
+impl WritePump {
+    async fn run(self, mut writer: SessionWriter, mut rx: mpsc::Receiver<ClientPacket>) {
+        let cancelled = self.cancel.cancelled();
+        tokio::pin!(cancelled);
+        loop {
+            let p = tokio::select! {
+                _ = &mut cancelled => break,
+                p = rx.recv() => p,
+            };
+            let Some(p) = p else { break };
+            // A write stuck on a host that stopped reading ends with the reader too.
+            let written = tokio::select! {
+                _ = &mut cancelled => break,
+                r = self.batch(&mut writer, &mut rx, p) => r,
+            };
+            if let Err(e) = written {
+                set_reason(&self.reason, e.to_string());
+                break;
+            }
+        }
+        self.cancel.cancel();
+        let request = self.close.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let closing = async {
+            match request {
+                Some((code, why)) => writer.close_with(code, &why).await,
+                None => writer.close().await,
+            }
         };
-        let Some(p) = p else { break };
-        // Feed what is waiting, flush once.
-        let mut result = feed(&mut writer, &p).await;
-        while result.is_ok()
-            && let Ok(more) = rx.try_recv()
-        {
-            result = feed(&mut writer, &more).await;
-        }
-        if let Err(e) = result.and(writer.flush().await) {
-            set_reason(&reason, e.to_string());
-            break;
-        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), closing).await;
     }
-    cancel.cancel();
-    let request = close.lock().unwrap_or_else(|p| p.into_inner()).take();
-    let closing = async {
-        match request {
-            Some((code, why)) => writer.close_with(code, &why).await,
-            None => writer.close().await,
+
+    /// Feeds `first` and whatever else is waiting, flushes once; each step within the limit.
+    async fn batch(
+        &self,
+        writer: &mut SessionWriter,
+        rx: &mut mpsc::Receiver<ClientPacket>,
+        first: ClientPacket,
+    ) -> Result<(), SessionError> {
+        self.step(feed(writer, &first)).await?;
+        while let Ok(more) = rx.try_recv() {
+            self.step(feed(writer, &more)).await?;
         }
-    };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), closing).await;
+        self.step(writer.flush()).await
+    }
+
+    async fn step(&self, f: impl Future<Output = Result<(), SessionError>>) -> Result<(), SessionError> {
+        let after = self.limit;
+        tokio::time::timeout(after, f)
+            .await
+            .unwrap_or(Err(SessionError::WriteStalled { after }))
+    }
 }
 
 async fn feed(writer: &mut SessionWriter, p: &ClientPacket) -> Result<(), SessionError> {

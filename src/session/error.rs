@@ -15,6 +15,8 @@ pub enum SessionError {
     TlsSignature,
     #[error("secure connection (TLS) failed: {0}")]
     Tls(String),
+    #[error("data on the secure connection failed its integrity check: it was damaged or altered on the way")]
+    TlsDamaged,
     #[error("WebSocket error: {0}")]
     WebSocket(String),
     #[error("the encryption handshake failed (the connection may have been tampered with): {0}")]
@@ -35,6 +37,8 @@ pub enum SessionError {
     ClosedWith { code: u16, reason: String },
     #[error("no sign of life for {}s", after.as_secs())]
     Idle { after: Duration },
+    #[error("the other side stopped taking our data (nothing moved for {after:?})")]
+    WriteStalled { after: Duration },
     #[error("the other side sent a WebSocket text message, which is not part of the protocol")]
     TextFrame,
     #[error("first contact with {host}: its fingerprint is {}", identity.fingerprint)]
@@ -96,7 +100,9 @@ pub(crate) fn tls_or_io(e: std::io::Error) -> SessionError {
     if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         return match tls {
             rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature) => SessionError::TlsSignature,
-            rustls::Error::PeerMisbehaved(_) | rustls::Error::DecryptError => SessionError::TlsSignature,
+            // A record that does not open is damage or tampering on the way, not proof of
+            // an impostor (the certificate's signature is checked above).
+            rustls::Error::DecryptError => SessionError::TlsDamaged,
             other => SessionError::Tls(other.to_string()),
         };
     }
@@ -104,5 +110,30 @@ pub(crate) fn tls_or_io(e: std::io::Error) -> SessionError {
         std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => SessionError::Closed,
         std::io::ErrorKind::InvalidData => SessionError::Tls(e.to_string()),
         _ => SessionError::Io(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io(e: rustls::Error) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+    }
+
+    #[test]
+    fn tls_failures_say_what_they_are() {
+        let bad_signature = rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature);
+        assert!(matches!(tls_or_io(io(bad_signature)), SessionError::TlsSignature));
+        // A corrupted record is not called an impersonation.
+        let damaged = tls_or_io(io(rustls::Error::DecryptError));
+        assert!(matches!(damaged, SessionError::TlsDamaged));
+        assert!(!damaged.to_string().contains("impersonat"), "{damaged}");
+        let misbehaved = tls_or_io(io(rustls::Error::PeerMisbehaved(
+            rustls::PeerMisbehaved::TooManyEmptyFragments,
+        )));
+        assert!(matches!(misbehaved, SessionError::Tls(_)), "{misbehaved}");
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(matches!(tls_or_io(reset), SessionError::Closed));
     }
 }

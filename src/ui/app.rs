@@ -231,13 +231,15 @@ pub fn Shell() -> Element {
     }
 }
 
-/// The spinner while a connection is being made.
+/// The spinner while a connection is being made, and a way back.
 #[component]
 fn Connecting(target: String) -> Element {
+    let tx = use_coroutine_handle::<Command>();
     rsx! {
         div { class: "connecting", role: "status",
             div { class: "spinner" }
             p { "Connecting to " span { class: "mono", "{target}" } "…" }
+            button { id: "cancel-connect", onclick: move |_| tx.send(Command::Disconnect), "Cancel" }
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::files::Attach;
 use super::model::{Conv, LinkState};
 use super::state::AppState;
+use crate::client::filename::free_name;
 use crate::protocol::limits::MAX_BODY_LEN;
 use crate::service::{Command, FileTarget};
 use dioxus::html::HasFileData;
@@ -38,8 +39,10 @@ fn target(conv: &Conv, title: &str) -> FileTarget {
     }
 }
 
-/// A pasted picture, written where the service can send it from.
-fn keep_pasted(dir: &std::path::Path, b64: &str) -> Result<PathBuf, String> {
+/// A pasted picture, written where the service can send it from, under a name no
+/// other file has (two pastes in one second once shared a name: the second overwrote
+/// the first, maybe while it was being sent). Blocking: call it off the UI thread.
+pub(crate) fn keep_pasted(dir: &std::path::Path, b64: &str) -> Result<PathBuf, String> {
     let bytes = data_encoding::BASE64
         .decode(b64.as_bytes())
         .map_err(|e| e.to_string())?;
@@ -58,9 +61,15 @@ fn keep_pasted(dir: &std::path::Path, b64: &str) -> Result<PathBuf, String> {
     };
     let dir = dir.join("pasted");
     crate::trust::files::ensure_private_dir(&dir).map_err(|e| e.to_string())?;
-    let name = chrono::Local::now().format("pasted %Y-%m-%d %H.%M.%S").to_string();
-    let path = dir.join(format!("{name}.{ext}"));
-    std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
+    let stamp = chrono::Local::now().format("pasted %Y-%m-%d %H.%M.%S");
+    let name = free_name(&format!("{stamp}.{ext}"), |n| dir.join(n).exists());
+    let path = dir.join(name);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| e.to_string())?;
+    std::io::Write::write_all(&mut file, &bytes).map_err(|e| e.to_string())?;
     Ok(path)
 }
 
@@ -85,7 +94,8 @@ pub fn Composer() -> Element {
                 let m = state.model.read();
                 (m.current.clone(), m.conv_title(&m.current))
             };
-            match keep_pasted(&dir, &b64) {
+            let kept = tokio::task::spawn_blocking(move || keep_pasted(&dir, &b64)).await;
+            match kept.unwrap_or_else(|e| Err(e.to_string())) {
                 Ok(path) => tx.send(Command::SendFile {
                     to: target(&conv, &title),
                     path,
@@ -170,5 +180,43 @@ pub fn Composer() -> Element {
             }
             button { id: "send", class: "primary", disabled: !online || draft().trim().is_empty(), onclick: move |_| send3(), "Send" }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png_b64(tail: u8) -> String {
+        let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+        bytes.extend([tail; 32]);
+        data_encoding::BASE64.encode(&bytes)
+    }
+
+    #[test]
+    fn pictures_pasted_in_one_second_keep_their_own_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Within one second the names are the same stamp: the second gets " (1)".
+        let (a, b) = (
+            keep_pasted(tmp.path(), &png_b64(1)),
+            keep_pasted(tmp.path(), &png_b64(2)),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_ne!(a, b);
+        assert_eq!(std::fs::read(&a).unwrap()[8], 1, "the first picture was overwritten");
+        assert_eq!(std::fs::read(&b).unwrap()[8], 2);
+        assert!(a.extension().is_some_and(|e| e == "png") && b.extension().is_some_and(|e| e == "png"));
+    }
+
+    #[test]
+    fn what_is_not_a_picture_or_too_big_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let text = data_encoding::BASE64.encode(b"hello, not a picture");
+        assert!(keep_pasted(tmp.path(), &text).unwrap_err().contains("PNG"));
+        let mut big = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+        big.resize(MAX_PASTE_BYTES + 1, 0);
+        let err = keep_pasted(tmp.path(), &data_encoding::BASE64.encode(&big)).unwrap_err();
+        assert!(err.contains("at most"), "{err}");
+        assert!(keep_pasted(tmp.path(), "not base64!").is_err());
     }
 }

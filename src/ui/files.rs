@@ -131,8 +131,12 @@ fn save_as(mut state: AppState, from: std::path::PathBuf, name: String) {
         let chosen = rfd::AsyncFileDialog::new().set_file_name(&name).save_file().await;
         if let Some(to) = chosen {
             let to = to.path().to_path_buf();
-            let msg = match std::fs::copy(&from, &to) {
-                Ok(_) => format!("Saved {name} to {}", to.display()),
+            // Off the UI thread: a large file would freeze the window while it copies.
+            let target = to.clone();
+            let copied = tokio::task::spawn_blocking(move || std::fs::copy(&from, &target)).await;
+            let msg = match copied {
+                Ok(Ok(_)) => format!("Saved {name} to {}", to.display()),
+                Ok(Err(e)) => format!("Could not save {name}: {e}"),
                 Err(e) => format!("Could not save {name}: {e}"),
             };
             state.model.write().toast(msg);

@@ -188,3 +188,36 @@ async fn giving_up_reports_every_waiting_message_as_failed_with_its_text() {
     );
     a.until(|e| matches!(e, Event::Disconnected { reason: None })).await;
 }
+
+#[tokio::test]
+async fn cancel_stops_a_connect_to_a_host_that_never_answers_at_once() {
+    // A listener that takes the connection and never speaks: the handshake would wait
+    // for its timeout (10 s), and the user could only wait with it.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap().to_string();
+    let held = tokio::spawn(async move {
+        let mut kept = vec![];
+        while let Ok((tcp, _)) = silent.accept().await {
+            kept.push(tcp);
+        }
+    });
+    let (_host, host_addr, host_id) = start_host().await;
+    let mut p = Peer::trusting(&host_addr.to_string(), &host_id);
+    let connect = |target: String| Command::Connect {
+        target,
+        name: "alice".into(),
+        net: Default::default(),
+    };
+    p.cmd(connect(silent_addr)).await;
+    p.until(|e| matches!(e, Event::Connecting { .. })).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let asked = std::time::Instant::now();
+    p.cmd(Command::Disconnect).await;
+    p.until(|e| matches!(e, Event::Disconnected { reason: None })).await;
+    assert!(asked.elapsed() < Duration::from_secs(3), "took {:?}", asked.elapsed());
+    assert!(!p.saw(|e| matches!(e, Event::ConnectFailed { .. })));
+    // The service is free at once: the real host is joined next.
+    p.cmd(connect(host_addr.to_string())).await;
+    p.until(|e| matches!(e, Event::Connected { .. })).await;
+    held.abort();
+}

@@ -342,3 +342,35 @@ async fn a_peer_that_vanishes_is_a_clean_end() {
         end.map(|_| ())
     );
 }
+
+#[tokio::test]
+async fn a_host_that_stops_reading_ends_the_clients_link_at_the_write_limit() {
+    let host_id = Identity::generate().unwrap();
+    let (addr, host) = one_shot_host(host_id.clone()).await;
+    let v = trusting(addr, &host_id);
+    let c = client(addr, &Identity::generate().unwrap(), &v).await.unwrap();
+    // The host keeps its session open and never reads from it again.
+    let _held = host.await.unwrap().unwrap();
+    let (r, w) = c.split();
+    let limit = Duration::from_millis(500);
+    let mut link = session::Link::spawn_with(r, w, limit);
+    // 16 KiB messages until the socket buffers on both sides are full.
+    let body = "x".repeat(MAX_BODY_LEN);
+    let filling = {
+        let tx = link.tx.clone();
+        tokio::spawn(async move { while tx.send(msg(body.clone())).await.is_ok() {} })
+    };
+    let ended = tokio::time::timeout(Duration::from_secs(20), link.rx.recv()).await;
+    assert!(
+        matches!(ended, Ok(None)),
+        "the link did not end: {:?}",
+        ended.map(|p| p.is_some())
+    );
+    let why = link.reason().unwrap_or_default();
+    assert!(why.contains("stopped taking our data"), "{why}");
+    // Nothing waits on the dead link: the sender sees it closed.
+    tokio::time::timeout(Duration::from_secs(5), filling)
+        .await
+        .unwrap()
+        .unwrap();
+}
