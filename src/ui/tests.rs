@@ -136,6 +136,10 @@ fn connecting_shows_a_spinner_with_the_target() {
         ..Model::default()
     });
     assert!(html.contains("spinner") && html.contains("10.0.0.2:3000"), "{html}");
+    assert!(
+        html.contains(r#"id="cancel-connect""#) && html.contains(">Cancel<"),
+        "{html}"
+    );
 }
 
 #[test]

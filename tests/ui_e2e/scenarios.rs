@@ -7,6 +7,9 @@ async fn join_and_chat(s: &Scenario) {
     until("the start screen", "document.getElementById('nick')").await;
     screenshot("start");
     set_value("nick", "window").await;
+    if s.name == "join" {
+        cancel_a_connect().await;
+    }
     set_value("target", &s.target).await;
     click("connect").await;
     until("the first-contact dialog", "document.getElementById('trust-dialog')").await;
@@ -32,6 +35,20 @@ async fn join_and_chat(s: &Scenario) {
     host_says(s);
     until("the host's message", &contains_text("hi window, from the host")).await;
     until("delivery mark", "document.querySelector('.line.own:not(.pending)')").await;
+}
+
+/// A host that takes the connection and never answers: Cancel goes back to the start
+/// at once (the handshake would wait 10 s).
+async fn cancel_a_connect() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let addr = silent.local_addr().expect("address").to_string();
+    set_value("target", &addr).await;
+    click("connect").await;
+    until("the connecting screen", "document.getElementById('cancel-connect')").await;
+    screenshot("connecting");
+    click("cancel-connect").await;
+    until("the start screen again", "document.getElementById('connect')").await;
+    drop(silent);
 }
 
 /// Checks the host printed the window's message, then answers it (no await inside).
