@@ -101,7 +101,13 @@ impl Runner {
         };
         match self.establish_unless_cancelled(&target, name, &net).await {
             // Rooms and unanswered requests follow once the host welcomes us.
-            Some(Ok(_)) => self.resuming = true,
+            Some(Ok(path)) => {
+                self.resuming = true;
+                // The new link may take another path (direct before, relayed now).
+                if let Some(kind) = path {
+                    self.emit(Event::Path { kind }).await;
+                }
+            }
             // The user cancelled: the Disconnect that follows ends the reconnect (with
             // what waits reported failed), as it does between attempts.
             None => {

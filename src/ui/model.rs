@@ -244,7 +244,13 @@ impl Model {
                     "The host restarted: messages sent to it before {} are not available",
                     clock(started_at)
                 );
-                self.divider(Conv::Lobby, text);
+                // Every conversation's history was at the host, not only the lobby's.
+                let mut convs: BTreeSet<Conv> = self.convs.keys().cloned().collect();
+                convs.insert(Conv::Lobby);
+                convs.extend(self.joined.keys().map(|id| Conv::Room(*id)));
+                for conv in convs {
+                    self.divider(conv, text.clone());
+                }
             }
             Event::Rooms { rooms } => self.rooms = rooms,
             Event::RoomJoined { room_id, name, .. } => {

@@ -9,6 +9,7 @@ use severus::service::{Command, Event};
 use severus::transport::iroh::{IrohOptions, RelayChoice, parse_ticket};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 fn net() -> IrohOptions {
     IrohOptions {
@@ -210,10 +211,23 @@ async fn restarted_host_keeps_its_ticket_and_clients_reconnect_without_a_prompt(
         ],
     );
     h2.line("* alice joined").await;
+    again.err_line(|l| l.starts_with("iroh path: ")).await;
+    // The host restarts under a running client: it reconnects by itself and says which
+    // path the new link took (before, only the first connect said so).
+    h2.kill().await;
+    let mut h2b = start(());
+    // A killed QUIC peer sends nothing: the client finds out at QUIC's idle timeout
+    // (30 s), then reconnects.
+    let t0 = std::time::Instant::now();
+    while h2b.count("* alice joined") == 0 {
+        assert!(t0.elapsed() < Duration::from_secs(75), "{:?}", h2b.seen_out);
+        h2b.collect_for(Duration::from_secs(1)).await;
+    }
+    again.err_line(|l| l.starts_with("iroh path: ")).await;
     again.close_stdin();
     assert_eq!(again.exit_code().await, 0);
     assert!(!again.seen_err.iter().any(|l| l.contains("Trust this host")));
-    h2.kill().await;
+    h2b.kill().await;
 
     // Without --iroh-port the port may change, but the endpoint id may not.
     let (mut h3, t3, _) = host(&hdir, 0, crate::cli::Mode::Iroh).await;

@@ -266,9 +266,12 @@ fn gaps_and_restarts_are_dividers_where_they_happened() {
     });
     assert_eq!(m.lines(&Conv::Dm("bob".into()))[0].kind, LineKind::Divider);
     m.apply(Event::HostRestarted { started_at: 0 });
-    let last = m.lines(&Conv::Lobby).last().unwrap();
-    assert_eq!(last.kind, LineKind::Divider);
-    assert!(last.body.starts_with("The host restarted"));
+    // Every conversation says so: the DM's history was at the host too.
+    for conv in [Conv::Lobby, Conv::Dm("bob".into())] {
+        let last = m.lines(&conv).last().unwrap();
+        assert_eq!(last.kind, LineKind::Divider);
+        assert!(last.body.starts_with("The host restarted"), "{conv:?}");
+    }
 }
 
 #[test]
