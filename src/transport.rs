@@ -26,11 +26,11 @@ pub fn pin_keys(host: &str) -> Vec<String> {
     if let Ok(addr) = iroh::parse_ticket(host) {
         return vec![addr.id.to_string()];
     }
-    let Some(key) = tcp::pin_key(host) else {
+    let Some(pin) = tcp::pin_key(host) else {
         return vec![host.trim().to_string()];
     };
-    let mut keys = vec![key];
-    if host.trim().parse::<std::net::SocketAddr>().is_err() {
+    let mut keys = vec![pin.key().to_string()];
+    if let tcp::PinKey::Name(_) = pin {
         let resolved = host.trim().to_socket_addrs().map(|a| a.collect::<Vec<_>>());
         for addr in resolved.unwrap_or_default() {
             keys.push(tcp::host_key(addr));

@@ -38,6 +38,8 @@ const ROOM_ID_NAMESPACE: Uuid = Uuid::from_u128(0x5e7e_2a5e_0000_4000_8000_726f_
 
 struct Room {
     name: String,
+    /// Its name's look-alike forms, made once (not for every room at each create).
+    look: LookAlike,
     /// Member name keys.
     members: BTreeSet<String>,
 }
@@ -78,7 +80,7 @@ impl Rooms {
             return Err(RoomError::Exists(name.to_string()));
         }
         let look = LookAlike::of(name);
-        if let Some(other) = self.rooms.values().find(|r| LookAlike::of(&r.name).like(&look)) {
+        if let Some(other) = self.rooms.values().find(|r| r.look.like(&look)) {
             return Err(RoomError::LooksLike {
                 name: name.to_string(),
                 other: other.name.clone(),
@@ -95,6 +97,7 @@ impl Rooms {
             id,
             Room {
                 name: name.to_string(),
+                look,
                 members: BTreeSet::from([creator.to_string()]),
             },
         );

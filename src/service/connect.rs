@@ -99,9 +99,7 @@ pub(crate) async fn open_link(
     let none = failed(format!("{target} resolves to no address"));
     // A name is pinned as typed; an address as itself.
     let routes = match tcp::pin_key(target) {
-        Some(name) if target.trim().parse::<std::net::SocketAddr>().is_err() => {
-            addrs.into_iter().map(|a| Route::Named(a, name.clone())).collect()
-        }
+        Some(tcp::PinKey::Name(name)) => addrs.into_iter().map(|a| Route::Named(a, name.clone())).collect(),
         _ => addrs.into_iter().map(Route::Tcp).collect(),
     };
     first_route(routes, none, net, endpoint, identity, verifier).await

@@ -75,14 +75,30 @@ pub fn host_key(addr: SocketAddr) -> String {
     SocketAddr::new(addr.ip().to_canonical(), addr.port()).to_string()
 }
 
-/// The known_hosts name of what the user typed: an address in canonical form
-/// (`host_key`), a host name as `name:port` in lowercase without a trailing dot (so
-/// a DNS change that points the name elsewhere meets the name's pin). None: not an
-/// address.
-pub fn pin_key(input: &str) -> Option<String> {
+/// The known_hosts name of what the user typed, and which kind of input it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinKey {
+    /// An address, in canonical form (`host_key`).
+    Address(String),
+    /// A host name as `name:port`, in lowercase without a trailing dot (so a DNS
+    /// change that points the name elsewhere meets the name's pin).
+    Name(String),
+}
+
+impl PinKey {
+    /// The known_hosts name.
+    pub fn key(&self) -> &str {
+        match self {
+            PinKey::Address(k) | PinKey::Name(k) => k,
+        }
+    }
+}
+
+/// What the user typed as a known_hosts name; None: not an address or a name.
+pub fn pin_key(input: &str) -> Option<PinKey> {
     let input = input.trim();
     if let Ok(addr) = input.parse::<SocketAddr>() {
-        return Some(host_key(addr));
+        return Some(PinKey::Address(host_key(addr)));
     }
     if !looks_like_address(input) {
         return None;
@@ -90,7 +106,7 @@ pub fn pin_key(input: &str) -> Option<String> {
     let (name, port) = input.rsplit_once(':')?;
     let port: u16 = port.parse().ok()?;
     let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
-    Some(format!("{name}:{port}"))
+    Some(PinKey::Name(format!("{name}:{port}")))
 }
 
 /// Connects with [`CONNECT_TIMEOUT`], with Nagle off (chat is small packets).
@@ -136,13 +152,12 @@ mod tests {
 
     #[test]
     fn pins_are_named_as_typed_in_one_form() {
-        assert_eq!(pin_key(" [::ffff:127.0.0.1]:3000").as_deref(), Some("127.0.0.1:3000"));
-        assert_eq!(
-            pin_key("Chat.Example.ORG.:7000").as_deref(),
-            Some("chat.example.org:7000")
-        );
-        assert_eq!(pin_key("localhost:7000").as_deref(), Some("localhost:7000"));
-        assert_eq!(pin_key("localhost:07000").as_deref(), Some("localhost:7000"));
+        let address = |k: &str| Some(PinKey::Address(k.into()));
+        let name = |k: &str| Some(PinKey::Name(k.into()));
+        assert_eq!(pin_key(" [::ffff:127.0.0.1]:3000"), address("127.0.0.1:3000"));
+        assert_eq!(pin_key("Chat.Example.ORG.:7000"), name("chat.example.org:7000"));
+        assert_eq!(pin_key("localhost:7000"), name("localhost:7000"));
+        assert_eq!(pin_key("localhost:07000"), name("localhost:7000"));
         assert_eq!(pin_key("nonsense"), None);
     }
 }

@@ -136,11 +136,8 @@ pub fn App() -> Element {
                                 svc.send(Command::Download { transfer }).await;
                             }
                             // What arrives while the window has the focus is on screen: read.
-                            let read = arrived.then(|| {
-                                let m = model.read();
-                                m.focused.then(|| m.target(&m.current))
-                            });
-                            if let Some(Some(conv)) = read {
+                            let read = arrived.then(|| model.read().read_now()).flatten();
+                            if let Some(conv) = read {
                                 svc.send(Command::MarkRead { conv }).await;
                             }
                             if let Some((t, path)) = saved {
@@ -160,11 +157,8 @@ pub fn App() -> Element {
         while let Ok(f) = focus.recv::<bool>().await {
             let mut model = state.model;
             model.write().set_focused(f);
-            if f {
-                let conv = {
-                    let m = model.read();
-                    m.target(&m.current)
-                };
+            let read = model.read().read_now();
+            if let Some(conv) = read {
                 tx.send(Command::MarkRead { conv });
             }
         }

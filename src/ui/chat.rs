@@ -158,8 +158,8 @@ fn Conversations() -> Element {
 fn open_and_read(state: &mut AppState, tx: &Coroutine<Command>, conv: Conv) {
     let read = {
         let mut m = state.model.write();
-        m.open(conv.clone());
-        m.focused.then(|| m.target(&conv))
+        m.open(conv);
+        m.read_now()
     };
     if let Some(conv) = read {
         tx.send(Command::MarkRead { conv });

@@ -72,6 +72,12 @@ impl Model {
         }
     }
 
+    /// What is on screen and so read now: the open conversation, if the window has the
+    /// focus (for `MarkRead` on focus, on opening, and as messages arrive).
+    pub fn read_now(&self) -> Option<crate::service::FileTarget> {
+        self.focused.then(|| self.target(&self.current))
+    }
+
     pub fn toggle_mute(&mut self, conv: Conv) {
         if !self.muted.remove(&conv) {
             self.muted.insert(conv);

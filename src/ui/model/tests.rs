@@ -349,3 +349,16 @@ fn a_long_toast_is_cut() {
     assert_eq!(m.toasts[0].1.chars().count(), MAX_TOAST_CHARS + 1);
     assert!(m.toasts[0].1.ends_with('…'));
 }
+
+#[test]
+fn what_is_read_now_is_the_open_conversation_while_the_window_has_the_focus() {
+    use crate::service::FileTarget;
+    let mut m = connected();
+    m.set_focused(false);
+    m.open(Conv::Dm("bob".into()));
+    assert_eq!(m.read_now(), None, "nothing is read in a window without the focus");
+    m.set_focused(true);
+    assert!(matches!(m.read_now(), Some(FileTarget::Dm(name)) if name == "bob"));
+    m.open(Conv::Lobby);
+    assert!(matches!(m.read_now(), Some(FileTarget::Room(None))));
+}
