@@ -5,7 +5,7 @@
 use super::handle::{Conn, handle};
 use super::member::{CloseSlot, MemberLink, Out};
 use super::server::Inner;
-use super::state::{State, encode};
+use super::state::{State, close_link, encode};
 use crate::protocol::limits::{HANDSHAKE_TIMEOUT, MAX_FRAME_LEN, OUTBOUND_QUEUE, PING_INTERVAL};
 use crate::protocol::{ClientPacket, Frames, HostPacket, Reassembly};
 use crate::session::{SessionError, SessionReader, SessionWriter, accept};
@@ -85,7 +85,7 @@ pub(crate) fn new_link(inner: &Inner) -> (MemberLink, mpsc::Receiver<Out>) {
 }
 
 /// Serves one connection for its whole life; `_slot` is its connection permit.
-pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<OwnedSemaphorePermit>) {
+pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, slot: Option<OwnedSemaphorePermit>) {
     // One deadline from accept covers the wait for a handshake slot, the handshake and
     // the registration: nobody holds a connection open longer unregistered.
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
@@ -105,14 +105,21 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
     let (mut reader, writer) = session.split();
     let (link, out_rx) = new_link(&inner);
     let cancel = link.cancel.clone();
-    tokio::spawn(write_loop(
+    let writing = write_loop(
         writer,
         out_rx,
         link.notify.clone(),
         (cancel.clone(), link.close.clone()),
         inner.clone(),
         true,
-    ));
+    );
+    // The slot is free once the socket is: the writer ends last (it sends the close
+    // frame, up to its write timeout after the reader stopped). Freed with the reader,
+    // slow closers could hold sockets over the cap.
+    tokio::spawn(async move {
+        writing.await;
+        drop(slot);
+    });
     let mut conn = Conn {
         key,
         link,
@@ -121,14 +128,9 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
         file_rate: super::rate::TokenBucket::file_budget(),
         pause: Duration::ZERO,
     };
-    let close = |conn: &Conn, code: u16, reason: String| {
-        if let Some(f) = encode(&HostPacket::Error {
-            message: reason.clone(),
-        }) {
-            let _ = conn.link.out.try_send(Out::Frames(f));
-        }
-        let _ = conn.link.out.try_send(Out::Close { code, reason });
-    };
+    // A full queue cancels the writer, which closes with the reason set aside (this
+    // closure once dropped both and the member saw nothing until its queue drained).
+    let close = |conn: &Conn, code: u16, reason: String| close_link(&conn.link, code, &reason);
     let mut counted = 0u64;
     let cancelled = cancel.cancelled();
     tokio::pin!(cancelled);
@@ -177,10 +179,8 @@ pub(crate) async fn serve_remote(inner: Arc<Inner>, io: BoxedIo, _slot: Option<O
                 break;
             }
             Err(Stop::Session(SessionError::TextFrame)) => {
-                let _ = conn.link.out.try_send(Out::Close {
-                    code: CLOSE_UNSUPPORTED,
-                    reason: "text messages are not part of the protocol".into(),
-                });
+                let why = "text messages are not part of the protocol".into();
+                close(&conn, CLOSE_UNSUPPORTED, why);
                 break;
             }
             Err(Stop::Session(SessionError::Decode(e))) => {

@@ -58,13 +58,24 @@ async fn a_text_frame_is_refused_and_the_host_closes_with_1003() {
     let c = client(addr, &Identity::generate().unwrap(), &v).await.unwrap();
     let (mut cr, mut cw) = c.split();
     cw.send_text("hello?").await.unwrap();
-    let end = tokio::time::timeout(Duration::from_secs(5), cr.recv::<HostPacket>())
-        .await
-        .unwrap();
+    // The reason comes as an error packet (shown to the user), then in the close frame.
+    let mut told = false;
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match cr.recv::<HostPacket>().await {
+                Ok(Some(HostPacket::Error { message })) => told |= message.contains("text messages"),
+                Ok(Some(_)) => {}
+                other => return other,
+            }
+        }
+    })
+    .await
+    .unwrap();
     match end {
         Err(SessionError::ClosedWith { code, reason }) => {
             assert_eq!(code, 1003);
             assert!(reason.contains("text messages"), "{reason}");
+            assert!(told, "no error packet before the close");
         }
         other => panic!("expected a close with 1003, got {other:?}"),
     }
