@@ -16,6 +16,9 @@ pub const MAX_TOASTS: usize = 4;
 /// The longest a toast's text is shown (longer is cut, with "…").
 pub const MAX_TOAST_CHARS: usize = 300;
 
+/// Lines a conversation keeps on screen; past it the oldest go, a tenth at a time.
+pub const MAX_LINES_PER_CONV: usize = 2000;
+
 /// How long a typing note shows without news (the sender repeats it every 3 s).
 pub const TYPING_SHOWN_MS: u64 = 6_000;
 

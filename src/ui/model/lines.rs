@@ -1,7 +1,7 @@
 //! Where the UI's lines go: chat lines (unread counts, dividers, flags), system notes,
 //! toasts, and the titles and conversations the events name.
 
-use super::{Conv, Delivery, Line, LineKind, MAX_TOAST_CHARS, MAX_TOASTS, Model, NEW_MESSAGES};
+use super::{Conv, Delivery, Line, LineKind, MAX_LINES_PER_CONV, MAX_TOAST_CHARS, MAX_TOASTS, Model, NEW_MESSAGES};
 use crate::protocol::name_key;
 use uuid::Uuid;
 
@@ -67,7 +67,18 @@ impl Model {
         } else if !line.own && !self.focused && line.kind == LineKind::Chat {
             self.unseen += 1;
         }
-        self.convs.entry(conv).or_default().push(line);
+        self.keep(conv, line);
+    }
+
+    /// Adds a line, and past `MAX_LINES_PER_CONV` lets the oldest go (a window open for
+    /// weeks kept every line it ever showed). A tenth goes at once, so the move of the
+    /// rest is rare.
+    fn keep(&mut self, conv: Conv, line: Line) {
+        let lines = self.convs.entry(conv).or_default();
+        lines.push(line);
+        if lines.len() > MAX_LINES_PER_CONV {
+            lines.drain(..lines.len() - MAX_LINES_PER_CONV * 9 / 10);
+        }
     }
 
     pub(super) fn note(&mut self, conv: Conv, text: String, kind: LineKind) {
@@ -81,7 +92,7 @@ impl Model {
             delivery: Delivery::Delivered,
             flagged: false,
         };
-        self.convs.entry(conv).or_default().push(line);
+        self.keep(conv, line);
     }
 
     pub(super) fn system(&mut self, conv: Conv, text: String) {

@@ -362,3 +362,17 @@ fn what_is_read_now_is_the_open_conversation_while_the_window_has_the_focus() {
     m.open(Conv::Lobby);
     assert!(matches!(m.read_now(), Some(FileTarget::Room(None))));
 }
+
+#[test]
+fn a_conversation_keeps_its_newest_lines_up_to_the_cap() {
+    let mut m = connected();
+    for i in 0..MAX_LINES_PER_CONV * 2 + 7 {
+        lobby_message(&mut m, &format!("m{i}"));
+        let n = m.lines(&Conv::Lobby).len();
+        assert!(n <= MAX_LINES_PER_CONV, "{n} lines kept");
+    }
+    let l = m.lines(&Conv::Lobby);
+    assert!(l.len() >= MAX_LINES_PER_CONV * 9 / 10);
+    assert_eq!(l.last().unwrap().body, format!("m{}", MAX_LINES_PER_CONV * 2 + 6));
+    assert!(!l.iter().any(|l| l.body == "m0"), "the oldest went first");
+}
