@@ -203,3 +203,53 @@ async fn a_member_closed_for_a_full_queue_is_told_why() {
     }
     writer.await.unwrap();
 }
+
+/// A connection's slot is free only once its writer has ended (it closes the socket),
+/// not when its reader stops: before, a member whose writer was stuck on a full socket
+/// for up to 20 s no longer counted against the connection cap.
+#[tokio::test]
+async fn a_connections_slot_is_held_until_its_writer_ends() {
+    use crate::crypto::Identity;
+    use crate::session::{HostVerifier, MemoryVerifier, connect};
+    let host = Identity::generate().unwrap();
+    let inner = crate::host::Host::new(Arc::new(host.clone())).inner_for_tests();
+    let slots = Arc::new(tokio::sync::Semaphore::new(1));
+    let slot = slots.clone().try_acquire_owned().unwrap();
+    // A small pipe: the host's answers soon fill it while the client does not read.
+    let (host_end, client_end) = tokio::io::duplex(512);
+    let reader = tokio::spawn(serve_remote(inner, Box::new(host_end), Some(slot)));
+    let v = MemoryVerifier::default();
+    v.trust("pipe", &host.host_identity()).unwrap();
+    let session = connect(client_end, &Identity::generate().unwrap(), "pipe", &v)
+        .await
+        .unwrap();
+    let (mut cr, mut cw) = session.split();
+    // Requests before registering: each answered with an error packet the pipe holds
+    // only a few of, so the host's writer blocks.
+    for _ in 0..20 {
+        cw.send(&ClientPacket::RoomList {
+            id: uuid::Uuid::new_v4(),
+        })
+        .await
+        .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A malformed packet: the reader closes the link and ends.
+    cw.send_frame(b"\xff\xfe not a packet").await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), reader)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(slots.available_permits(), 0, "the slot went with the reader");
+    // The client reads again: the writer sends the rest and its close, and ends.
+    let drained = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = cr.recv::<HostPacket>().await {}
+    });
+    drained.await.unwrap();
+    let freed = tokio::time::timeout(Duration::from_secs(5), async {
+        while slots.available_permits() == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    assert!(freed.await.is_ok(), "the slot was not freed once the writer ended");
+}
